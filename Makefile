@@ -1,0 +1,119 @@
+# Larch — plain GNU Make build.
+#
+#   make            release build: build/release/{liblarch.a, bin/*}
+#   make test       install what is missing, build with ASan+UBSan, run every suite
+#   make run        install what is missing, build, start the main program
+#   make bench      build and run the benchmarks (release build)
+#   make SAN=1 ...  any target in the sanitizer build (build/asan)
+#
+# Sources: every src/<layer>/*.c goes into liblarch.a; every src/tools/<x>.c
+# is a program named larch-<x>; every
+# tests/unit/<layer>/test_*.c is a cmocka test program; every
+# tests/fuzz/fuzz_*.c is a libFuzzer target (built with clang); every
+# bench/*.c is a benchmark program.
+
+LAYERS   := base tsfile
+CC       ?= cc
+SAN      ?= 0
+ifeq ($(SAN),1)
+BUILD    ?= build/asan
+OPT      := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+BUILD    ?= build/release
+OPT      := -O2
+endif
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS   := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) $(WARN) \
+            -Iinclude -Isrc -pthread -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS  := $(OPT) -pthread
+LIBS     := -lz -lsnappy -llz4 -lzstd -llzma -lm
+
+LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB       := $(BUILD)/liblarch.a
+TOOL_SRC  := $(wildcard src/tools/*.c)
+TOOLS     := $(patsubst src/tools/%.c,$(BUILD)/bin/larch-%,$(TOOL_SRC))
+TEST_SRC  := $(wildcard tests/unit/*/test_*.c)
+TESTS     := $(TEST_SRC:%.c=$(BUILD)/%)
+TEST_HELP := $(wildcard tests/unit/helpers/*.c)
+COMPAT_SRC:= $(wildcard tests/compat/*.c)
+COMPAT    := $(COMPAT_SRC:%.c=$(BUILD)/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCHES   := $(BENCH_SRC:%.c=$(BUILD)/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all deps build test unit compat fuzz run bench clean
+all: build
+build: $(LIB) $(TOOLS)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# src/tools/tsfile.c -> larch-tsfile
+$(BUILD)/bin/larch-%: $(BUILD)/obj/src/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LIBS) -o $@
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIB) $(LIBS) -lcmocka -o $@
+
+$(BUILD)/tests/compat/%: $(BUILD)/obj/tests/compat/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+unit: $(TESTS)
+	@scripts/run-unit.sh $(TESTS)
+
+compat: build $(COMPAT)
+	LARCH_BIN=$(abspath $(BUILD)/bin) LARCH_COMPAT=$(abspath $(BUILD)/tests/compat) \
+	  python3 -m pytest -q tests/compat
+
+# libFuzzer targets: clang, sanitizers, the library compiled into each target.
+FUZZ_BUILD := build/fuzz
+FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude -Isrc \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -pthread
+FUZZ_SECONDS ?= 20
+fuzz:
+	@mkdir -p $(FUZZ_BUILD)
+	@set -e; for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  clang $(FUZZ_FLAGS) $$f $(LIB_SRC) $(LIBS) -o $(FUZZ_BUILD)/$$n; \
+	  mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
+	  seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/$$n -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -timeout=10 \
+	    -print_final_stats=0 $(FUZZ_BUILD)/corpus-$$n $$seeds 2>$(FUZZ_BUILD)/$$n.log \
+	    || { tail -60 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	  tail -1 $(FUZZ_BUILD)/$$n.log; \
+	done
+
+test: deps
+	$(MAKE) SAN=1 unit
+	$(MAKE) SAN=1 compat
+	$(MAKE) build
+	$(MAKE) fuzz
+	@echo "make test: all suites passed"
+
+run: deps build
+	@scripts/run.sh $(BUILD)
+
+bench: build $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

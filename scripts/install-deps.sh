@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install what the build and the test suites need, only if it is missing:
+# Debian packages (compiler, compression libraries, cmocka, clang for the
+# fuzzers) and the Python packages the compatibility tests drive.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+      liblzma-dev libcmocka-dev clang libclang-rt-14-dev libssl-dev libedit-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python packages for tests/compat, pinned so results are repeatable.
+py_want=(tsfile==2.5.0 pytest numpy pandas)
+if ! python3 - <<'PY' 2>/dev/null
+import importlib.metadata as m, sys
+ok = m.version("tsfile") == "2.5.0"
+for n in ("pytest", "numpy", "pandas"):
+    m.version(n)
+sys.exit(0 if ok else 1)
+PY
+then
+	echo "install-deps: installing ${py_want[*]}"
+	python3 -m pip install -q --disable-pip-version-check "${py_want[@]}" 2>&1 | grep -v "WARNING: Running pip as" || true
+fi
