@@ -10,7 +10,8 @@
 # is a program named larch-<x>; every
 # tests/unit/<layer>/test_*.c is a cmocka test program; every
 # tests/fuzz/fuzz_*.c is a libFuzzer target (built with clang); every
-# bench/*.c is a benchmark program.
+# bench/*.c is a benchmark program.  src/tools/common/*.c is linked into
+# every tool; tests/unit/helpers/*.c into every unit test.
 
 LAYERS   := base tsfile
 CC       ?= cc
@@ -33,6 +34,7 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/liblarch.a
 TOOL_SRC  := $(wildcard src/tools/*.c)
 TOOLS     := $(patsubst src/tools/%.c,$(BUILD)/bin/larch-%,$(TOOL_SRC))
+TOOL_COMMON := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/tools/common/*.c))
 TEST_SRC  := $(wildcard tests/unit/*/test_*.c)
 TESTS     := $(TEST_SRC:%.c=$(BUILD)/%)
 TEST_HELP := $(wildcard tests/unit/helpers/*.c)
@@ -41,6 +43,9 @@ COMPAT    := $(COMPAT_SRC:%.c=$(BUILD)/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCHES   := $(BENCH_SRC:%.c=$(BUILD)/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+
+# keep objects of programs (make would delete them as intermediates)
+.SECONDARY:
 
 .PHONY: all deps build test unit compat fuzz run bench clean
 all: build
@@ -58,9 +63,9 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # src/tools/tsfile.c -> larch-tsfile
-$(BUILD)/bin/larch-%: $(BUILD)/obj/src/tools/%.o $(LIB)
+$(BUILD)/bin/larch-%: $(BUILD)/obj/src/tools/%.o $(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $< $(TOOL_COMMON) $(LIB) $(LIBS) -o $@
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)

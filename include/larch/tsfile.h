@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "larch/status.h"
 
@@ -398,6 +399,22 @@ int64_t tsfile_result_time(const tsfile_result_t *rs);
 const tsfile_value_t *tsfile_result_value(const tsfile_result_t *rs, size_t i);
 
 void tsfile_result_free(tsfile_result_t *rs);
+
+/*---------------------------------------------------------------------------
+ * Inspection
+ *---------------------------------------------------------------------------*/
+
+/* Print the file's structure to `out`: header, every chunk group, chunk and
+ * page with its statistics, the index tree and the footer. */
+int tsfile_dump(const char *path, FILE *out, larch_error_t *err);
+
+/* Verify the whole file: magic, footer, every index offset and ordering,
+ * every chunk and page header, decompression and decoding of every page,
+ * and that stored statistics (page, chunk, series) equal the values
+ * recomputed from the data.  Returns LARCH_OK, or LARCH_CORRUPTED with a
+ * message naming the structure and the first bad byte offset.  When
+ * `report` is not NULL a one-line summary is printed to it on success. */
+int tsfile_check(const char *path, FILE *report, larch_error_t *err);
 
 #ifdef __cplusplus
 }
