@@ -134,6 +134,7 @@ typedef struct stats {
 	tsfile_type_t type;
 	tsfile_stats_t s; /* bytes values point into `own` copies below */
 	char *own[4];     /* owned storage for first, last, min, max (binary types) */
+	int64_t isum;     /* exact sum for BOOLEAN, INT32, DATE (s.sum mirrors it) */
 } stats_t;
 
 void stats_init(stats_t *st, tsfile_type_t type);
@@ -167,5 +168,69 @@ int bloom_may_contain(const bloom_t *b, const char *s, size_t len);
 /* uvarint byteLen, bytes (trailing zero bytes dropped), uvarint size, uvarint k */
 void bloom_write(const bloom_t *b, buf_t *out);
 int bloom_read(rd_t *r, bloom_t *b, larch_error_t *err);
+
+/*---------------------------------------------------------------------------
+ * Chunk and page reader (reader.c)
+ *
+ * Reads the chunks of a file opened with tsfile_reader_open one page at a
+ * time, for queries and for the storage engine, which decodes pages
+ * straight into its own column blocks:
+ *
+ *   chunk_reader_new(reader, &cr, err);              reusable for many chunks
+ *   chunk_reader_open(cr, offset, err);              header read and checked
+ *   while ((rc = chunk_reader_next_page(cr, err)) == LARCH_OK) {
+ *       look at chunk_reader_page(cr) (statistics in multi-page chunks) and
+ *       either decode it or simply go on to the next page
+ *   }                                                LARCH_DONE after the last
+ *   chunk_reader_free(cr);
+ *
+ * The caller picks the decode function (files of the C++ writer lack the
+ * aligned marker bits, so the marker does not tell): a non-aligned chunk's
+ * page with chunk_reader_read_page; an aligned device's page k with
+ * chunk_reader_read_times on its time chunk and chunk_reader_read_values on
+ * each value chunk.  Decoded values are appended to the caller's columns;
+ * byte strings and the presence bitmap point into the reader's buffers and
+ * stay valid until its next next_page, open or free.  struct chunk_header
+ * and struct page_header are defined in meta.h.
+ *---------------------------------------------------------------------------*/
+
+/* Limits on one page, beyond which it is reported as corrupted. */
+#define CHUNK_MAX_PAGE_POINTS (1u << 22)
+#define CHUNK_MAX_PAGE_BYTES (1u << 28) /* uncompressed */
+
+struct chunk_header;
+struct page_header;
+typedef struct chunk_reader chunk_reader_t;
+
+int chunk_reader_new(const tsfile_reader_t *r, chunk_reader_t **out, larch_error_t *err);
+void chunk_reader_free(chunk_reader_t *cr);
+
+/* Read the chunk header at file offset `offset` (its marker byte) and the
+ * chunk's pages; the chunk must lie inside the data area. */
+int chunk_reader_open(chunk_reader_t *cr, uint64_t offset, larch_error_t *err);
+const struct chunk_header *chunk_reader_header(const chunk_reader_t *cr);
+
+/* Advance to the next page: LARCH_OK, LARCH_DONE, or LARCH_CORRUPTED. */
+int chunk_reader_next_page(chunk_reader_t *cr, larch_error_t *err);
+const struct page_header *chunk_reader_page(const chunk_reader_t *cr);
+
+/* Decode the current page of a non-aligned chunk: the times (TS_2DIFF, the
+ * time encoding of non-aligned pages) and the values, appended to `times`
+ * (INT64) and `values` (the chunk's type).  At most max_points points (0:
+ * CHUNK_MAX_PAGE_POINTS; a multi-page chunk's page statistics bound it too);
+ * time and value counts must agree. */
+int chunk_reader_read_page(chunk_reader_t *cr, size_t max_points, col_t *times,
+			   col_t *values, larch_error_t *err);
+
+/* Decode the current page of an aligned time chunk into `times` (INT64). */
+int chunk_reader_read_times(chunk_reader_t *cr, size_t max_points, col_t *times,
+			    larch_error_t *err);
+
+/* Decode the current page of an aligned value chunk whose time page has
+ * `rows` rows: the non-null values are appended to `values` and *present is
+ * the MSB-first bitmap of the rows that have one (bit i: byte i/8, mask
+ * 0x80 >> i%8), or NULL for an empty page (every row null). */
+int chunk_reader_read_values(chunk_reader_t *cr, size_t rows, col_t *values,
+			     const uint8_t **present, larch_error_t *err);
 
 #endif
