@@ -13,7 +13,7 @@
 # bench/*.c is a benchmark program.  src/tools/common/*.c is linked into
 # every tool; tests/unit/helpers/*.c into every unit test.
 
-LAYERS   := base tsfile
+LAYERS   := base tsfile schema storage engine
 CC       ?= cc
 SAN      ?= 0
 ifeq ($(SAN),1)
@@ -95,7 +95,7 @@ fuzz:
 	@mkdir -p $(FUZZ_BUILD)
 	@set -e; for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang $(FUZZ_FLAGS) $$f $(LIB_SRC) $(LIBS) -o $(FUZZ_BUILD)/$$n; \
+	  clang $(FUZZ_FLAGS) $$f $(LIB_SRC) $(wildcard src/tools/common/*.c) $(LIBS) -o $(FUZZ_BUILD)/$$n; \
 	  mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
 	  seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \

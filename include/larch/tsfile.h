@@ -122,8 +122,10 @@ typedef struct tsfile_config {
 	tsfile_codec_t time_codec;         /* LZ4 */
 	tsfile_codec_t default_codec;      /* LZ4 */
 	/* Default value encoding per data type, indexed by tsfile_type_t:
-	 * BOOLEAN RLE, INT32/INT64/DATE/TIMESTAMP TS_2DIFF, FLOAT/DOUBLE
-	 * GORILLA, TEXT/STRING/BLOB PLAIN. */
+	 * BOOLEAN PLAIN, INT32/INT64/DATE/TIMESTAMP TS_2DIFF, FLOAT/DOUBLE
+	 * GORILLA, TEXT/STRING/BLOB PLAIN.  (Java's default for BOOLEAN is
+	 * RLE, which the C++ library behind the Python package cannot read;
+	 * PLAIN booleans are read by both.) */
 	tsfile_encoding_t default_encoding[12];
 	int float_precision;            /* decimals kept by lossy float TS_2DIFF/RLE (2) */
 	uint32_t max_index_degree;      /* children per metadata index node (256) */

@@ -18,7 +18,7 @@
 #include "base/base.h"
 #include "larch/tsfile.h"
 
-/* Magic and markers (see the format table in writer.c). */
+/* Magic; the markers and layouts are tabled in meta.h and meta.c. */
 #define TSFILE_MAGIC "TsFile"
 #define TSFILE_MAGIC_LEN 6
 #define TSFILE_VERSION 4
@@ -213,6 +213,8 @@ const struct chunk_header *chunk_reader_header(const chunk_reader_t *cr);
 /* Advance to the next page: LARCH_OK, LARCH_DONE, or LARCH_CORRUPTED. */
 int chunk_reader_next_page(chunk_reader_t *cr, larch_error_t *err);
 const struct page_header *chunk_reader_page(const chunk_reader_t *cr);
+/* File offset of the current page's header. */
+uint64_t chunk_reader_page_offset(const chunk_reader_t *cr);
 
 /* Decode the current page of a non-aligned chunk: the times (TS_2DIFF, the
  * time encoding of non-aligned pages) and the values, appended to `times`

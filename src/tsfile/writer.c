@@ -34,7 +34,6 @@ void tsfile_config_default(tsfile_config_t *cfg)
 	cfg->default_codec = TSFILE_LZ4;
 	for (size_t i = 0; i < LR_ARRAY_LEN(cfg->default_encoding); i++)
 		cfg->default_encoding[i] = TSFILE_PLAIN;
-	cfg->default_encoding[TSFILE_BOOLEAN] = TSFILE_RLE;
 	cfg->default_encoding[TSFILE_INT32] = TSFILE_TS_2DIFF;
 	cfg->default_encoding[TSFILE_INT64] = TSFILE_TS_2DIFF;
 	cfg->default_encoding[TSFILE_DATE] = TSFILE_TS_2DIFF;

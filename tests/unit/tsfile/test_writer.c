@@ -1322,7 +1322,7 @@ static void test_misc(void **state)
 	assert_int_equal(cfg.page_max_points, 10000);
 	assert_int_equal(cfg.page_max_bytes, 65536);
 	assert_int_equal(cfg.chunk_group_max_bytes, 128u << 20);
-	assert_int_equal(cfg.default_encoding[TSFILE_BOOLEAN], TSFILE_RLE);
+	assert_int_equal(cfg.default_encoding[TSFILE_BOOLEAN], TSFILE_PLAIN);
 	assert_int_equal(cfg.default_encoding[TSFILE_DOUBLE], TSFILE_GORILLA);
 	assert_int_equal(cfg.default_encoding[TSFILE_STRING], TSFILE_PLAIN);
 	assert_int_equal(cfg.max_index_degree, 256);
