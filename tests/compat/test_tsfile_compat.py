@@ -48,7 +48,7 @@ PAIRS = [(t, e) for t, es in PACKAGE_PAIRS.items() for e in es]
 ROWS = 300  # more than one page for small page sizes below
 
 
-def gen_value(typ, enc, rng, i):
+def gen_value(typ, enc, rng, i, package_reads=False):
     """A random value of typ; lossy float encodings get two decimals.
 
     SPRINTZ on INT64/DOUBLE: Java (the canonical format, what IoTDB reads)
@@ -59,10 +59,17 @@ def gen_value(typ, enc, rng, i):
     where both agree, and the divergence is covered by
     tests/unit/tsfile/test_encoding_extra.c.
     """
-    if enc == "SPRINTZ" and typ in ("INT64", "TIMESTAMP"):
+    if enc == "SPRINTZ" and typ in ("INT32", "INT64", "TIMESTAMP"):
+        # also INT32: the package's own SPRINTZ reader undoes the residual
+        # mapping in signed arithmetic and loses values whose prediction
+        # error exceeds about 2^(W-2) (it misreads its own files then)
         return 1000 + i * 3 + rng.randint(0, 2)
-    if enc == "SPRINTZ" and typ == "DOUBLE":
-        return float(i % 7)
+    if enc == "SPRINTZ" and (typ == "DOUBLE" or package_reads):
+        # FLOAT: the package cannot read back even its own FLOAT SPRINTZ
+        # pages when values change sign (174 of 204 values wrong in a self
+        # round trip) while Larch reads those pages right, so only the
+        # direction in which Larch reads keeps fully random floats
+        return 100.0 + (i % 64) * 0.25
     if typ == "BOOLEAN":
         return rng.random() < 0.5
     if typ == "INT32":
@@ -78,15 +85,19 @@ def gen_value(typ, enc, rng, i):
     if typ in ("TEXT", "STRING"):
         return rng.choice(["", "a", "hello, world", 'quo"te', "ünï", "x" * rng.randint(0, 40)])
     if typ == "BLOB":
-        return bytes(rng.randrange(256) for _ in range(rng.randint(0, 12)))
+        # no 0x00 bytes when the package reads: its reader cuts a BLOB at the
+        # first NUL (its writer does not; Larch reads such BLOBs whole, see
+        # test_package_writes_larch_reads_blob_with_nul)
+        lo = 1 if package_reads else 0
+        return bytes(rng.randrange(lo, 256) for _ in range(rng.randint(0, 12)))
     if typ == "DATE":
         return datetime.date(2000, 1, 1) + datetime.timedelta(days=rng.randint(0, 20000))
     raise AssertionError(typ)
 
 
-def gen_column(typ, enc, seed, null_ratio=0.2):
+def gen_column(typ, enc, seed, null_ratio=0.2, package_reads=False):
     rng = random.Random(seed)
-    return [None if rng.random() < null_ratio else gen_value(typ, enc, rng, i)
+    return [None if rng.random() < null_ratio else gen_value(typ, enc, rng, i, package_reads)
             for i in range(ROWS)]
 
 
@@ -120,8 +131,8 @@ def to_cell(typ, v):
     return str(v)
 
 
-def from_cell(typ, s):
-    if s == "":
+def from_cell(typ, s, quoted=False):
+    if s == "" and not quoted:
         return None
     if typ == "BOOLEAN":
         return {"true": True, "false": False}[s]
@@ -155,13 +166,44 @@ def write_csv(path, header, times, columns, types):
             f.write(",".join(cells) + "\n")
 
 
+def split_csv(text):
+    """Rows of (cell, quoted) pairs: unlike the csv module this keeps `""`
+    (an empty string) apart from an empty cell (null)."""
+    rows, row, cell, quoted, i = [], [], [], False, 0
+    while i < len(text):
+        c = text[i]
+        if c == '"' and not cell:
+            quoted, i = True, i + 1
+            while True:
+                j = text.index('"', i)
+                cell.append(text[i:j])
+                if text[j + 1:j + 2] == '"':
+                    cell.append('"')
+                    i = j + 2
+                else:
+                    i = j + 1
+                    break
+            continue
+        if c in ",\n":
+            row.append(("".join(cell), quoted))
+            cell, quoted = [], False
+            if c == "\n":
+                rows.append(row)
+                row = []
+        else:
+            cell.append(c)
+        i += 1
+    return rows
+
+
 def read_cat(out, types):
     """Parse `larch-tsfile cat` CSV into (header, {time: [values]})."""
-    rows = list(csv.reader(io.StringIO(out)))
-    header = rows[0]
+    rows = split_csv(out)
+    header = [c for c, _ in rows[0]]
     got = {}
     for row in rows[1:]:
-        got[int(row[0])] = [from_cell(typ, s) for typ, s in zip(types, row[1:])]
+        got[int(row[0][0])] = [None if (c == "" and not q) else from_cell(typ, c, q)
+                               for typ, (c, q) in zip(types, row[1:])]
     return header, got
 
 
@@ -186,7 +228,8 @@ def test_larch_writes_package_reads_tree(tmp_path, larch_tsfile, codec):
     header, cols, types = [], [], []
     for i, (typ, enc) in enumerate(PAIRS):
         header.append(f"{device_of(typ, enc)}.s:{typ}:{enc}:{codec}")
-        cols.append(gen_column(typ, enc, seed=hash((typ, enc, codec)) & 0xffff))
+        cols.append(gen_column(typ, enc, seed=hash((typ, enc, codec)) & 0xffff,
+                               package_reads=True))
         types.append(typ)
     write_csv(tmp_path / "in.csv", header, times, cols, types)
     f = tmp_path / "larch.tsfile"
@@ -215,7 +258,8 @@ def test_larch_writes_package_reads_aligned(tmp_path, larch_tsfile):
     specs = [("BOOLEAN", "PLAIN"), ("INT32", "TS_2DIFF"), ("INT64", "GORILLA"),
              ("FLOAT", "GORILLA"), ("DOUBLE", "CHIMP"), ("TEXT", "DICTIONARY"),
              ("STRING", "PLAIN"), ("BLOB", "PLAIN"), ("DATE", "RLE"), ("TIMESTAMP", "TS_2DIFF")]
-    cols = [gen_column(t, e, seed=10 + i, null_ratio=0.3) for i, (t, e) in enumerate(specs)]
+    cols = [gen_column(t, e, seed=10 + i, null_ratio=0.3, package_reads=True)
+            for i, (t, e) in enumerate(specs)]
     header = [f"root.compat.al.m{i}:{t}:{e}:LZ4" for i, (t, e) in enumerate(specs)]
     write_csv(tmp_path / "in.csv", header, times, cols, [t for t, _ in specs])
     f = tmp_path / "aligned.tsfile"
@@ -343,13 +387,14 @@ def test_package_writes_larch_reads_table(tmp_path, larch_tsfile):
                 w.write_table(tab)
     larch_tsfile("check", f)
     out = larch_tsfile("cat", f, "--table", "plant").stdout
-    rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["Time", "site", "line", "speed", "count", "ok", "note"]
     types = ["STRING", "STRING", "DOUBLE", "INT64", "BOOLEAN", "TEXT"]
+    assert [c for c, _ in split_csv(out)[0]] == ["Time", "site", "line", "speed", "count", "ok",
+                                              "note"]
     got = {}
-    for row in rows[1:]:
-        vals = [from_cell(typ, s) for typ, s in zip(types, row[1:])]
-        got[(vals[0], vals[1], int(row[0]))] = vals[2:]
+    for row in split_csv(out)[1:]:
+        vals = [None if (c == "" and not q) else from_cell(typ, c, q)
+                for typ, (c, q) in zip(types, row[1:])]
+        got[(vals[0], vals[1], int(row[0][0]))] = vals[2:]
     assert set(got) == set(want)
     for k, v in want.items():
         assert got[k] == v, f"{k}: want {v} got {got[k]}"
@@ -390,3 +435,20 @@ def test_package_writes_larch_reads_filters_and_ranges(tmp_path, larch_tsfile):
             for t, vals in part.items():
                 seen.extend((t, d) for d, v in enumerate(vals) if v is not None)
         assert sorted(seen) == [(t, d) for t in range(300) for d in range(4)], parts
+
+
+def test_package_writes_larch_reads_blob_with_nul(tmp_path, larch_tsfile):
+    """BLOBs holding 0x00 bytes, written by the package, read whole by Larch."""
+    f = tmp_path / "nul.tsfile"
+    w = TsFileWriter(str(f))
+    w.register_timeseries("root.n.d", TimeseriesSchema("b", T.BLOB, E.PLAIN, Compressor.LZ4))
+    blobs = [b"ab\x00cd", b"\x00", b"", b"\x00\x00x"]
+    tab = Tablet(["b"], [T.BLOB], len(blobs))
+    tab.set_table_name("root.n.d")
+    for i, b in enumerate(blobs):
+        tab.add_timestamp(i, i + 1)
+        tab.add_value_by_name("b", i, b)
+    w.write_tablet(tab)
+    w.close()
+    _, got = read_cat(larch_tsfile("cat", f).stdout, ["BLOB"])
+    assert [got[i + 1][0] for i in range(len(blobs))] == blobs
