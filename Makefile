@@ -75,6 +75,19 @@ $(BUILD)/tests/compat/%: $(BUILD)/obj/tests/compat/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
+# tests/fault/<x>.c -> a crash/fault program; tests/fault/<x>.sh runs it as
+# `<x>.sh BUILD_DIR SECONDS` and builds nothing itself.
+FAULT_SRC := $(wildcard tests/fault/*.c)
+FAULTS    := $(FAULT_SRC:%.c=$(BUILD)/%)
+FAULT_SECONDS ?= 20
+$(BUILD)/tests/fault/%: $(BUILD)/obj/tests/fault/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+.PHONY: fault
+fault: $(FAULTS)
+	@for s in tests/fault/*.sh; do $$s $(BUILD) $(FAULT_SECONDS) || exit 1; done
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
