@@ -87,7 +87,9 @@ typedef struct buf {
 void buf_init(buf_t *b);
 void buf_free(buf_t *b);           /* releases memory, leaves an empty buffer */
 void buf_reset(buf_t *b);          /* len = 0, keeps the allocation, clears oom */
-int buf_reserve(buf_t *b, size_t extra); /* 0 ok, -1 oom (and sets oom) */
+/* Ensure room for `extra` more bytes: 0 ok (data is then non-NULL, even for
+ * extra == 0), -1 oom (and sets oom). */
+int buf_reserve(buf_t *b, size_t extra);
 static inline int buf_ok(const buf_t *b) { return !b->oom; }
 
 /* Grow len by n and return a pointer to the n new bytes (NULL on oom). */

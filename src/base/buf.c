@@ -26,8 +26,8 @@ int buf_reserve(buf_t *b, size_t extra)
 {
 	if (LR_UNLIKELY(b->oom))
 		return -1;
-	if (LR_LIKELY(b->cap - b->len >= extra))
-		return 0;
+	if (LR_LIKELY(b->cap - b->len >= extra && b->data))
+		return 0; /* data is non-NULL after any successful reserve */
 	if (extra > SIZE_MAX / 2 - b->len) {
 		b->oom = 1;
 		return -1;

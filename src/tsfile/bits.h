@@ -69,7 +69,7 @@ typedef struct bitr {
 static inline void bitr_init(bitr_t *r, const uint8_t *p, size_t len)
 {
 	r->p = p;
-	r->end = p + len;
+	r->end = len ? p + len : p; /* p may be NULL for an empty stream */
 	r->acc = 0;
 	r->n = 0;
 	r->bad = 0;

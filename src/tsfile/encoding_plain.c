@@ -57,6 +57,8 @@ int enc_plain_encode(tsfile_type_t type, const enc_params_t *params, const void 
 	if (type_is_binary(type))
 		return plain_encode_bytes(values, n, out, err);
 	size_t per = type_is_int32(type) ? 5 : col_elem_size(type); /* bytes per value, at most */
+	if (n == 0)
+		return LARCH_OK;
 	if (buf_reserve(out, n * per) < 0)
 		return LARCH_OK; /* out->oom reports it */
 	uint8_t *p = out->data + out->len;

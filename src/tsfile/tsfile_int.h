@@ -45,7 +45,8 @@ void col_init(col_t *c, tsfile_type_t type);
 void col_free(col_t *c);
 void col_clear(col_t *c);                      /* n = 0, keeps memory */
 size_t col_elem_size(tsfile_type_t type);     /* sizeof one element of data */
-/* Ensure room for `extra` more elements; 0 ok, LARCH_NO_MEMORY otherwise. */
+/* Ensure room for `extra` more elements; 0 ok (data is then non-NULL, even
+ * for extra == 0), LARCH_NO_MEMORY otherwise. */
 int col_reserve(col_t *c, size_t extra);
 /* Append n elements from a typed array (same C type as data). */
 int col_append(col_t *c, const void *values, size_t n);

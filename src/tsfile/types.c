@@ -147,8 +147,8 @@ void col_clear(col_t *c)
 
 int col_reserve(col_t *c, size_t extra)
 {
-	if (c->cap - c->n >= extra)
-		return LARCH_OK;
+	if (c->cap - c->n >= extra && c->data)
+		return LARCH_OK; /* data is non-NULL after any successful reserve */
 	size_t es = col_elem_size(c->type);
 	if (extra > (SIZE_MAX / es) / 2 - c->n)
 		return LARCH_NO_MEMORY;

@@ -854,7 +854,8 @@ static size_t put_commit(wput_t *p, const int64_t *times, const uint32_t *sel, s
 		uint8_t *dst = (uint8_t *)c->values.data + c->values.n * es;
 		if (type_is_binary(c->type)) {
 			tsfile_bytes_t b = ((const tsfile_bytes_t *)p->values)[r];
-			memcpy(p->strs, b.ptr, b.len);
+			if (b.len) /* an empty string may have a NULL ptr */
+				memcpy(p->strs, b.ptr, b.len);
 			b.ptr = p->strs;
 			p->strs += b.len;
 			memcpy(dst, &b, sizeof(b));

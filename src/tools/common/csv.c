@@ -109,7 +109,8 @@ int csv_parse(const char *text, size_t len, csv_table_t *out, larch_error_t *err
 		rc = err_set(err, LARCH_NO_MEMORY, "out of memory reading CSV");
 		goto out;
 	}
-	memcpy(out->rows, rows.data, rows.len);
+	if (rows.len)
+		memcpy(out->rows, rows.data, rows.len);
 out:
 	out->arena = cp.arena;
 	buf_free(&rows);
