@@ -416,7 +416,7 @@ static walked_chunk_t *find_walked(walk_t *w, uint64_t offset)
  * or all when present is NULL) and fold them into the chunk statistics. */
 static int check_page_stats(checker_t *ck, tsfile_type_t type, const int64_t *times,
 			    size_t rows, const uint8_t *present, stats_t *chunk_st,
-			    uint64_t chunk_offset, larch_error_t *err)
+			    larch_error_t *err)
 {
 	stats_t page;
 	stats_init(&page, type);
@@ -435,7 +435,7 @@ static int check_page_stats(checker_t *ck, tsfile_type_t type, const int64_t *ti
 	if (!rc) {
 		const page_header_t *ph = chunk_reader_page(ck->cr);
 		if (ph->has_stats)
-			rc = stats_check(&ph->stats, &page, "a page of the chunk", chunk_offset, err);
+			rc = stats_check(&ph->stats, &page, "page", chunk_reader_page_offset(ck->cr), err);
 		if (!rc)
 			rc = stats_merge(chunk_st, &page);
 	} else if (rc == LARCH_NO_MEMORY) {
@@ -459,7 +459,7 @@ static int load_time_pages(checker_t *ck, uint64_t offset, stats_t *st, larch_er
 		buf_put(&ck->tp.ends, &end, sizeof end);
 		col_clear(&ck->values);
 		rc = check_page_stats(ck, TSFILE_VECTOR, COL_I64(&ck->tp.times) + before, end - before,
-				      NULL, st, offset, err);
+				      NULL, st, err);
 	}
 	ck->tp_offset = offset;
 	return rc == LARCH_DONE ? LARCH_OK : rc;
@@ -494,7 +494,7 @@ static int check_chunk(checker_t *ck, const rdev_t *dev, uint64_t offset, uint64
 			/* the page's statistics use a copy of the times */
 			col_t t = ck->times;
 			col_init(&ck->times, TSFILE_INT64);
-			rc = check_page_stats(ck, type, COL_I64(&t), t.n, NULL, st, offset, err);
+			rc = check_page_stats(ck, type, COL_I64(&t), t.n, NULL, st, err);
 			col_free(&ck->times);
 			ck->times = t;
 		} else {
@@ -515,7 +515,7 @@ static int check_chunk(checker_t *ck, const rdev_t *dev, uint64_t offset, uint64
 				rows = 0;
 			}
 			rc = check_page_stats(ck, type, COL_I64(&ck->tp.times) + from, rows, present,
-					      st, offset, err);
+					      st, err);
 		}
 		if (rc)
 			return rc;

@@ -452,3 +452,43 @@ def test_package_writes_larch_reads_blob_with_nul(tmp_path, larch_tsfile):
     w.close()
     _, got = read_cat(larch_tsfile("cat", f).stdout, ["BLOB"])
     assert [got[i + 1][0] for i in range(len(blobs))] == blobs
+
+
+# --- larch-tsfile check on damaged files ------------------------------------
+
+def _plain_file(tmp_path, larch_tsfile):
+    rows = [(1000 + i, i * 7) for i in range(40)]
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text("Time,root.chk.d.s:INT64:PLAIN:UNCOMPRESSED\n" +
+                        "".join(f"{t},{v}\n" for t, v in rows))
+    f = tmp_path / "p.tsfile"
+    larch_tsfile("from-csv", csv_path, f, "--page-points", 10)
+    return f
+
+
+def test_check_names_offset_of_bad_statistics(tmp_path, larch_tsfile):
+    """A value changed inside a PLAIN page: its page statistics no longer
+    match, and check names that page's offset."""
+    f = _plain_file(tmp_path, larch_tsfile)
+    assert "ok" in larch_tsfile("check", f).stdout
+    data = bytearray(f.read_bytes())
+    needle = (14 * 7).to_bytes(8, "big")  # value of row 14, inside page 1
+    at = data.index(needle)
+    data[at + 7] ^= 0x01
+    f.write_bytes(bytes(data))
+    p = larch_tsfile("check", f, check=False)
+    assert p.returncode == 1
+    assert "statistics disagree" in p.stderr and "page at offset" in p.stderr, p.stderr
+    page_offset = int(p.stderr.split("page at offset ")[1].split()[0].rstrip(":"))
+    assert page_offset < at, (page_offset, at)
+
+
+def test_check_names_offset_of_truncation_and_bad_magic(tmp_path, larch_tsfile):
+    f = _plain_file(tmp_path, larch_tsfile)
+    data = f.read_bytes()
+    f.write_bytes(data[:-3])
+    p = larch_tsfile("check", f, check=False)
+    assert p.returncode == 1 and "offset" in p.stderr, p.stderr
+    f.write_bytes(b"XsFile" + data[6:])
+    p = larch_tsfile("check", f, check=False)
+    assert p.returncode == 1 and "offset 0" in p.stderr, p.stderr
