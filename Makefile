@@ -121,6 +121,7 @@ fuzz:
 test: deps
 	$(MAKE) SAN=1 unit
 	$(MAKE) SAN=1 compat
+	$(MAKE) SAN=1 fault FAULT_SECONDS=10
 	$(MAKE) build
 	$(MAKE) fuzz
 	@echo "make test: all suites passed"
