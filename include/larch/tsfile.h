@@ -85,6 +85,11 @@ int tsfile_codec_parse(const char *name);
 /* 1 if `enc` can encode values of type `t` (TsFile's rules), else 0. */
 int tsfile_encoding_supports(tsfile_encoding_t enc, tsfile_type_t t);
 
+/* Bytes of one element of a tablet column of type t (see tsfile_column_t):
+ * 1 BOOLEAN, 4 INT32/DATE/FLOAT, 8 INT64/TIMESTAMP/DOUBLE,
+ * sizeof(tsfile_bytes_t) TEXT/STRING/BLOB. */
+size_t tsfile_type_size(tsfile_type_t t);
+
 /*---------------------------------------------------------------------------
  * Values
  *---------------------------------------------------------------------------*/

@@ -123,6 +123,11 @@ size_t col_elem_size(tsfile_type_t type)
 	return 1;
 }
 
+size_t tsfile_type_size(tsfile_type_t t)
+{
+	return col_elem_size(t);
+}
+
 void col_init(col_t *c, tsfile_type_t type)
 {
 	c->type = type;
