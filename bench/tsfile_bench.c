@@ -1,24 +1,41 @@
 /*
  * tsfile_bench — the Larch side of bench/tsfile_bench.py.
  *
- *   tsfile_bench DATA ENCODING CODEC OUT
+ *   tsfile_bench [-b PAGE_MAX_BYTES] [-p PAGE_MAX_POINTS] [-r REPS] [-w]
+ *                DATA ENCODING CODEC OUT
  *
  * DATA (written by the Python driver, little-endian): u64 n, u8 type
  * (2 INT64, 4 DOUBLE, 11 STRING), i64 times[n], then values: i64[n] or
- * f64[n], or n x (u32 len, bytes).  Writes them as table "bench" (tag id =
- * "d1", field v) with the given value encoding and codec (time: TS_2DIFF +
- * the same codec), then reads them back twice: through the public row API
- * (read_s) and through the column reader the engine uses (decode_s).
- * Prints one JSON object: write_s, read_s, decode_s, bytes, n.  Each phase
- * is run three times and the best time is reported.
+ * f64[n], or n x (u32 len, bytes).  Writes them in the tree model as the
+ * non-aligned series root.bench.d1.v with the given value encoding and
+ * codec (times: TS_2DIFF; a non-aligned page is compressed as a whole),
+ * in tablets of 65536 rows, then reads them back twice: through the public
+ * row API (read_s) and through the column reader the engine uses
+ * (decode_s).  bench/tsfile_official.cpp does the same with the official
+ * C++ library.
+ *
+ * Prints one JSON object:
+ *   write_s   open .. close: tablets, flush, index, fsync
+ *   mem_s     open .. flush: encoding, compression and the write(2) of
+ *             the chunks into the page cache (no index, no fsync)
+ *   read_s    row API;  decode_s  column reader
+ *   bytes     file size;  n  points
+ *   zstd      version of the zstd library (its output varies by version)
+ * Each phase is run REPS times (3) and the best time is reported; -w
+ * writes only (for profiling the writer; read_s and decode_s are 0).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <zstd.h>
 
 #include "larch/tsfile.h"
 #include "tsfile/reader.h"
+
+#define DEVICE "root.bench.d1"
+#define MEASUREMENT "v"
 
 static double now(void)
 {
@@ -35,6 +52,7 @@ typedef struct bench_data {
 	char *blob;       /* backing bytes of the file */
 } bench_data_t;
 
+/* Load a DATA file; 0 or -1 (unreadable or malformed). */
 static int load(const char *path, bench_data_t *d)
 {
 	FILE *f = fopen(path, "rb");
@@ -43,26 +61,32 @@ static int load(const char *path, bench_data_t *d)
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	fseek(f, 0, SEEK_SET);
-	d->blob = malloc((size_t)size);
-	if (!d->blob || fread(d->blob, 1, (size_t)size, f) != (size_t)size || size < 9) {
+	d->blob = size >= 9 ? malloc((size_t)size) : NULL;
+	if (!d->blob || fread(d->blob, 1, (size_t)size, f) != (size_t)size) {
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
 	memcpy(&d->n, d->blob, 8);
 	d->type = (tsfile_type_t)(uint8_t)d->blob[8];
+	if ((uint64_t)size < 9 + d->n * 8)
+		return -1;
 	d->times = (int64_t *)(void *)(d->blob + 9); /* x86: unaligned loads are fine */
-	char *p = d->blob + 9 + d->n * 8;
+	char *p = d->blob + 9 + d->n * 8, *end = d->blob + size;
 	if (d->type != TSFILE_STRING) {
 		d->values = p;
-		return 0;
+		return (uint64_t)(end - p) >= d->n * 8 ? 0 : -1;
 	}
-	tsfile_bytes_t *s = malloc(d->n * sizeof(*s));
+	tsfile_bytes_t *s = malloc(d->n * sizeof(*s) + 1);
 	if (!s)
 		return -1;
 	for (uint64_t i = 0; i < d->n; i++) {
 		uint32_t len;
+		if (end - p < 4)
+			return -1;
 		memcpy(&len, p, 4);
+		if ((uint64_t)(end - p - 4) < len)
+			return -1;
 		s[i].ptr = p + 4;
 		s[i].len = len;
 		p += 4 + len;
@@ -73,38 +97,28 @@ static int load(const char *path, bench_data_t *d)
 
 enum { TABLET = 65536 };
 
-static int write_file(const bench_data_t *d, int enc, int codec, const char *out,
-		      larch_error_t *err)
+/* Write the data set as one non-aligned series; *mem_s gets the time from
+ * open to the end of the explicit flush (before close). */
+static int write_file(const bench_data_t *d, const tsfile_config_t *cfg, int enc, int codec,
+		      const char *out, double *mem_s, larch_error_t *err)
 {
-	tsfile_config_t cfg;
-	tsfile_config_default(&cfg);
-	cfg.time_codec = cfg.default_codec = (tsfile_codec_t)codec;
-	tsfile_column_schema_t cols[2] = {
-		{"id", TSFILE_STRING, -1, -1, TSFILE_TAG},
-		{"v", d->type, enc, codec, TSFILE_FIELD},
-	};
-	tsfile_table_schema_t schema = {"bench", 2, cols};
+	double t0 = now();
+	tsfile_measurement_t m = {MEASUREMENT, d->type, enc, codec, -1};
 	tsfile_writer_t *w;
-	int rc = tsfile_writer_open(out, &cfg, &w, err);
+	int rc = tsfile_writer_open(out, cfg, &w, err);
 	if (rc)
 		return rc;
-	if ((rc = tsfile_writer_register_table(w, &schema, err))) {
-		tsfile_writer_abort(w);
-		return rc;
-	}
-	static tsfile_bytes_t tags[TABLET];
-	for (size_t i = 0; i < TABLET; i++)
-		tags[i] = (tsfile_bytes_t){"d1", 2};
+	rc = tsfile_writer_register(w, DEVICE, &m, err);
 	size_t es = col_elem_size(d->type);
 	for (uint64_t off = 0; off < d->n && !rc; off += TABLET) {
 		size_t rows = (size_t)LR_MIN((uint64_t)TABLET, d->n - off);
-		tsfile_column_t tc[2] = {
-			{"id", TSFILE_STRING, tags, NULL},
-			{"v", d->type, (const char *)d->values + off * es, NULL},
-		};
-		tsfile_tablet_t tab = {"bench", rows, d->times + off, 2, tc};
-		rc = tsfile_writer_write_table(w, &tab, err);
+		tsfile_column_t col = {MEASUREMENT, d->type, (const char *)d->values + off * es, NULL};
+		tsfile_tablet_t tab = {DEVICE, rows, d->times + off, 1, &col};
+		rc = tsfile_writer_write_tablet(w, &tab, err);
 	}
+	if (!rc)
+		rc = tsfile_writer_flush(w, err);
+	*mem_s = now() - t0;
 	if (rc) {
 		tsfile_writer_abort(w);
 		return rc;
@@ -117,11 +131,11 @@ static uint64_t read_rows(const char *path, larch_error_t *err)
 {
 	tsfile_reader_t *r;
 	tsfile_result_t *rs;
-	const char *cols[] = {"v"};
+	const char *paths[] = {DEVICE "." MEASUREMENT};
 	uint64_t n = 0;
 	if (tsfile_reader_open(path, &r, err))
 		return 0;
-	if (tsfile_reader_query_table(r, "bench", cols, 1, INT64_MIN, INT64_MAX, &rs, err) == 0) {
+	if (tsfile_reader_query(r, paths, 1, NULL, &rs, err) == 0) {
 		while (tsfile_result_next(rs, err) == LARCH_OK)
 			n += !tsfile_result_value(rs, 0)->is_null;
 		tsfile_result_free(rs);
@@ -130,38 +144,13 @@ static uint64_t read_rows(const char *path, larch_error_t *err)
 	return n;
 }
 
-/* Decode the pages of the chunk at `offset`; aligned value chunks get the
- * row counts of their time chunk's pages (rows[], one per page). */
-static int decode_chunk(chunk_reader_t *cr, uint64_t offset, int kind, col_t *times,
-			col_t *values, buf_t *rows, uint64_t *n, larch_error_t *err)
-{
-	int rc = chunk_reader_open(cr, offset, err);
-	for (size_t page = 0; !rc && (rc = chunk_reader_next_page(cr, err)) == LARCH_OK; page++) {
-		const uint8_t *present;
-		col_clear(times);
-		col_clear(values);
-		if (kind == 't') {
-			rc = chunk_reader_read_times(cr, 0, times, err);
-			buf_put(rows, &times->n, sizeof(size_t));
-		} else if (kind == 'v') {
-			size_t r = page < rows->len / sizeof(size_t) ? ((size_t *)(void *)rows->data)[page] : 0;
-			rc = chunk_reader_read_values(cr, r, values, &present, err);
-		} else {
-			rc = chunk_reader_read_page(cr, 0, times, values, err);
-		}
-		*n += values->n;
-	}
-	return rc == LARCH_DONE ? LARCH_OK : rc;
-}
-
-/* Decode every page of every series with the column reader (the path the
- * storage engine takes); returns the number of non-null values decoded. */
-static uint64_t tsfile_bench_decode(const char *path, larch_error_t *err)
+/* Decode every page of every chunk of every series with the column reader
+ * (the path the storage engine takes); returns the points decoded. */
+static uint64_t decode_all(const char *path, larch_error_t *err)
 {
 	tsfile_reader_t *r;
 	chunk_reader_t *cr = NULL;
 	col_t times, values;
-	buf_t rows = BUF_INIT;
 	uint64_t n = 0;
 	int rc;
 	if (tsfile_reader_open(path, &r, err))
@@ -174,51 +163,83 @@ static uint64_t tsfile_bench_decode(const char *path, larch_error_t *err)
 			const ts_meta_t *tm = &r->sx[s].meta;
 			col_init(&values, tm->type);
 			for (uint32_t c = 0; !rc && c < tm->n_chunks; c++) {
-				buf_reset(&rows);
-				if (dev->aligned) /* one time chunk per chunk group, same order */
-					rc = decode_chunk(cr, dev->time.chunks[c].offset, 't', &times, &values,
-							  &rows, &n, err);
-				if (!rc)
-					rc = decode_chunk(cr, tm->chunks[c].offset, dev->aligned ? 'v' : 'p',
-							  &times, &values, &rows, &n, err);
+				rc = chunk_reader_open(cr, tm->chunks[c].offset, err);
+				while (!rc && (rc = chunk_reader_next_page(cr, err)) == LARCH_OK) {
+					col_clear(&times);
+					col_clear(&values);
+					rc = chunk_reader_read_page(cr, 0, &times, &values, err);
+					n += values.n;
+				}
+				if (rc == LARCH_DONE)
+					rc = LARCH_OK;
 			}
 			col_free(&values);
 		}
 	}
 	col_free(&times);
-	buf_free(&rows);
 	chunk_reader_free(cr);
 	tsfile_reader_close(r);
 	return rc ? 0 : n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: tsfile_bench [-b PAGE_MAX_BYTES] [-p PAGE_MAX_POINTS] [-r REPS] [-w] "
+		"DATA ENCODING CODEC OUT\n");
+	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	bench_data_t d = {0};
 	larch_error_t err = {0};
-	if (argc != 5 || load(argv[1], &d)) {
-		fprintf(stderr, "usage: tsfile_bench DATA ENCODING CODEC OUT\n");
+	tsfile_config_t cfg;
+	int reps = 3, write_only = 0, opt;
+	tsfile_config_default(&cfg);
+	while ((opt = getopt(argc, argv, "b:p:r:w")) != -1) {
+		long v = optarg ? strtol(optarg, NULL, 10) : 1;
+		if (v <= 0)
+			usage();
+		if (opt == 'w')
+			write_only = 1;
+		else if (opt == 'b')
+			cfg.page_max_bytes = (uint32_t)v;
+		else if (opt == 'p')
+			cfg.page_max_points = (uint32_t)v;
+		else if (opt == 'r')
+			reps = (int)v;
+		else
+			usage();
+	}
+	if (argc - optind != 4)
+		usage();
+	char **a = argv + optind;
+	if (load(a[0], &d)) {
+		fprintf(stderr, "tsfile_bench: cannot load %s\n", a[0]);
 		return 2;
 	}
-	int enc = tsfile_encoding_parse(argv[2]), codec = tsfile_codec_parse(argv[3]);
+	int enc = tsfile_encoding_parse(a[1]), codec = tsfile_codec_parse(a[2]);
 	if (enc < 0 || codec < 0) {
-		fprintf(stderr, "unknown encoding or codec\n");
+		fprintf(stderr, "tsfile_bench: unknown encoding or codec\n");
 		return 2;
 	}
-	double best_w = 1e9, best_r = 1e9, best_d = 1e9;
+	cfg.time_encoding = TSFILE_TS_2DIFF;
+	cfg.time_codec = cfg.default_codec = (tsfile_codec_t)codec;
+	double best_w = 1e9, best_m = 1e9, best_r = 1e9, best_d = 1e9;
 	uint64_t seen = 0, decoded = 0;
-	for (int rep = 0; rep < 3; rep++) {
-		double t0 = now();
-		if (write_file(&d, enc, codec, argv[4], &err)) {
+	for (int rep = 0; rep < reps; rep++) {
+		double mem, t0 = now();
+		if (write_file(&d, &cfg, enc, codec, a[3], &mem, &err)) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
 		}
 		double t1 = now();
-		seen = read_rows(argv[4], &err);
+		seen = write_only ? d.n : read_rows(a[3], &err);
 		double t2 = now();
-		decoded = tsfile_bench_decode(argv[4], &err);
+		decoded = write_only ? d.n : decode_all(a[3], &err);
 		double t3 = now();
 		best_w = LR_MIN(best_w, t1 - t0);
+		best_m = LR_MIN(best_m, mem);
 		best_r = LR_MIN(best_r, t2 - t1);
 		best_d = LR_MIN(best_d, t3 - t2);
 	}
@@ -229,9 +250,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct stat st;
-	stat(argv[4], &st);
-	printf("{\"write_s\": %.6f, \"read_s\": %.6f, \"decode_s\": %.6f, \"bytes\": %lld, "
-	       "\"n\": %llu}\n",
-	       best_w, best_r, best_d, (long long)st.st_size, (unsigned long long)d.n);
+	if (stat(a[3], &st) < 0) {
+		perror(a[3]);
+		return 1;
+	}
+	printf("{\"write_s\": %.6f, \"mem_s\": %.6f, \"read_s\": %.6f, \"decode_s\": %.6f, "
+	       "\"bytes\": %lld, \"n\": %llu, \"zstd\": \"%s\"}\n",
+	       best_w, best_m, best_r, best_d, (long long)st.st_size, (unsigned long long)d.n,
+	       ZSTD_versionString());
 	return 0;
 }

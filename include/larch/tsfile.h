@@ -121,7 +121,8 @@ typedef struct tsfile_value {
 
 typedef struct tsfile_config {
 	uint32_t page_max_points;       /* seal a page at this many points (10000) */
-	uint32_t page_max_bytes;        /* ... or at about this many bytes (65536) */
+	uint32_t page_max_bytes;        /* ... or where its encoded size reaches
+					 * about this many bytes (65536) */
 	uint64_t chunk_group_max_bytes; /* flush buffered data at this size (128 MiB) */
 	tsfile_encoding_t time_encoding;   /* TS_2DIFF */
 	tsfile_codec_t time_codec;         /* LZ4 */
@@ -135,6 +136,9 @@ typedef struct tsfile_config {
 	int float_precision;            /* decimals kept by lossy float TS_2DIFF/RLE (2) */
 	uint32_t max_index_degree;      /* children per metadata index node (256) */
 	double bloom_error_rate;        /* 0.05, clamped to [0.01, 0.1] */
+	uint32_t compress_threads;      /* helper threads compressing the pages of
+					 * a tablet in parallel (1; 0: none; at
+					 * most 16) */
 } tsfile_config_t;
 
 /* Fill *cfg with the defaults listed above (Apache TsFile's). */

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "writer_int.h"
@@ -43,6 +44,7 @@ void tsfile_config_default(tsfile_config_t *cfg)
 	cfg->float_precision = 2;
 	cfg->max_index_degree = 256;
 	cfg->bloom_error_rate = 0.05;
+	cfg->compress_threads = 1;
 }
 
 static int config_check(const tsfile_config_t *c, larch_error_t *err)
@@ -274,6 +276,32 @@ int writer_io_write(tsfile_writer_t *w, const void *p, size_t n, larch_error_t *
 	return LARCH_OK;
 }
 
+int writer_io_writev(tsfile_writer_t *w, struct iovec *iov, int n, larch_error_t *err)
+{
+	while (n > 0) {
+		ssize_t k = pwritev(w->fd, iov, n, (off_t)w->pos);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			w->broken = 1;
+			return err_set(err, LARCH_STORAGE_ERROR, "write %s at offset %llu: %s", w->path,
+				       (unsigned long long)w->pos, k < 0 ? strerror(errno) : "no progress");
+		}
+		w->pos += (uint64_t)k;
+		size_t done = (size_t)k;
+		while (n > 0 && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) { /* a short write ended inside *iov */
+			iov->iov_base = (uint8_t *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
+	}
+	return LARCH_OK;
+}
+
 static void writer_free(tsfile_writer_t *w)
 {
 	if (!w)
@@ -293,8 +321,10 @@ static void writer_free(tsfile_writer_t *w)
 	buf_free(&w->page);
 	buf_free(&w->chunk);
 	buf_free(&w->group);
+	buf_free(&w->segs);
 	buf_free(&w->key);
 	col_free(&w->tmp_times);
+	writer_jobs_free(w);
 	arena_free(w->scratch);
 	arena_free(w->arena);
 	mem_free(w->path);
@@ -314,6 +344,7 @@ static int writer_new(const char *path, const tsfile_config_t *cfg, tsfile_write
 	if (rc)
 		return rc;
 	c.bloom_error_rate = LR_MIN(LR_MAX(c.bloom_error_rate, 0.01), 0.1);
+	c.compress_threads = LR_MIN(c.compress_threads, 16u);
 	tsfile_writer_t *w = mem_calloc(1, sizeof(*w));
 	if (!w)
 		return err_set(err, LARCH_NO_MEMORY, "out of memory opening %s", path);
@@ -799,15 +830,20 @@ static int put_reserve(wput_t *p, const uint32_t *sel, size_t n, int aligned)
 {
 	wcol_t *c = p->c;
 	size_t str_bytes = 0;
+	int binary = type_is_binary(c->type);
 	p->n_vals = 0;
 	p->strs = NULL;
-	for (size_t i = 0; i < n; i++) {
-		size_t r = row_at(sel, i);
-		if (put_null(p, r))
-			continue;
-		p->n_vals++;
-		if (type_is_binary(c->type))
-			str_bytes += ((const tsfile_bytes_t *)p->values)[r].len;
+	if (p->values && !p->is_null && !binary) {
+		p->n_vals = n; /* dense fixed-width values: nothing to count */
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			size_t r = row_at(sel, i);
+			if (put_null(p, r))
+				continue;
+			p->n_vals++;
+			if (binary)
+				str_bytes += ((const tsfile_bytes_t *)p->values)[r].len;
+		}
 	}
 	if (col_reserve(&c->values, p->n_vals))
 		return LARCH_NO_MEMORY;
@@ -873,26 +909,6 @@ static size_t put_commit(wput_t *p, const int64_t *times, const uint32_t *sel, s
 	}
 	c->open_bytes += bytes;
 	return bytes;
-}
-
-/* 1 if the open page of non-aligned column c is due for sealing. */
-static int wcol_page_due(const tsfile_writer_t *w, const wcol_t *c)
-{
-	return c->values.n >= w->cfg.page_max_points || c->open_bytes >= w->cfg.page_max_bytes;
-}
-
-static int wdev_page_due(const tsfile_writer_t *w, const wdev_t *d)
-{
-	if (d->open_rows >= w->cfg.page_max_points)
-		return 1;
-	for (uint32_t i = 0; i < d->n_cols; i++) {
-		const wcol_t *c = d->cols[i];
-		size_t est = type_is_binary(c->type) ? c->open_bytes
-						     : d->open_rows * col_elem_size(c->type);
-		if (est >= w->cfg.page_max_bytes)
-			return 1;
-	}
-	return 0;
 }
 
 /* Reserve room in device d for n rows written through `puts` (one per

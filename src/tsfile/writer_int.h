@@ -49,7 +49,8 @@ typedef struct wchunk {
 	uint32_t n_pages;
 	uint32_t cap_pages;
 	buf_t bodies;           /* compressed page bodies, back to back */
-	stats_t stats;          /* merge of the pages' statistics */
+	stats_t stats;          /* merge of the pages' statistics (made when the
+				 * chunk is written) */
 } wchunk_t;
 
 /* A chunk already in the file (for the index). */
@@ -73,6 +74,9 @@ typedef struct wcol {
 	buf_t present;          /* aligned value columns: one byte per open row */
 	arena_t *strs;          /* copies of the open page's byte strings */
 	size_t open_bytes;      /* estimated raw size of the open values */
+	size_t page_fit;        /* rows expected to fill page_max_bytes once
+				 * encoded, from the last sealed page; 0: none
+				 * sealed yet (chunk_writer.c, "Page size") */
 	int64_t last_time;      /* non-aligned: last time in this chunk group */
 	int has_last;
 
@@ -116,6 +120,24 @@ typedef struct wtable {
 	int registered;         /* 0: known only from the file appended to */
 } wtable_t;
 
+/* A page being sealed: its uncompressed body, then its stored (compressed)
+ * form (chunk_writer.c, "Page compression"). */
+typedef struct wjob {
+	wchunk_t *ch;           /* the chunk the page goes to */
+	tsfile_codec_t codec;
+	size_t rows;            /* rows of the open page it takes (0: aligned value page) */
+	int direct;             /* UNCOMPRESSED: built in place, ch->bodies[off..off+size) */
+	size_t off;
+	size_t size;            /* bytes of the body as encoded */
+	buf_t in;               /* body as encoded (compressed codecs) */
+	buf_t out;              /* body as stored (compressed codecs) */
+	stats_t stats;
+	int rc;                 /* of the compression */
+	larch_error_t err;
+} wjob_t;
+
+typedef struct wpool wpool_t; /* the compression helper threads */
+
 struct tsfile_writer {
 	tsfile_config_t cfg;
 	int fd;
@@ -142,10 +164,17 @@ struct tsfile_writer {
 	buf_t enc_vals;
 	buf_t page;
 	buf_t chunk;
-	buf_t group;
+	buf_t group;            /* chunk group headers */
+	buf_t segs;             /* pieces of a chunk group to write (wseg_t) */
 	col_t tmp_times;
 	buf_t key;
 	arena_t *scratch;
+
+	wjob_t *jobs;           /* pages built, waiting to be compressed */
+	uint32_t n_jobs;
+	uint32_t cap_jobs;
+	wpool_t *pool;          /* NULL until pages are compressed in parallel */
+	int pool_failed;        /* the helper threads could not be started */
 };
 
 /*---------------------------------------------------------------------------
@@ -166,6 +195,9 @@ int writer_table_add_from_file(tsfile_writer_t *w, const table_meta_t *t, larch_
 /* Write bytes at the end of the file (pos advances); marks the writer broken
  * on failure. */
 int writer_io_write(tsfile_writer_t *w, const void *p, size_t n, larch_error_t *err);
+/* The same for the n (<= IOV_MAX) pieces of iov, in order; iov is used up. */
+struct iovec;
+int writer_io_writev(tsfile_writer_t *w, struct iovec *iov, int n, larch_error_t *err);
 
 /*---------------------------------------------------------------------------
  * chunk_writer.c
@@ -179,12 +211,18 @@ void wcol_free(wcol_t *c);
 /* Append a chunk already in the file to c's index list (stats copied). */
 int wcol_add_ref(wcol_t *c, uint64_t offset, const stats_t *st);
 
+/* 1 if the open page of non-aligned column c / aligned device d is due for
+ * sealing (full by points, or predicted full by encoded bytes). */
+int wcol_page_due(const tsfile_writer_t *w, const wcol_t *c);
+int wdev_page_due(const tsfile_writer_t *w, const wdev_t *d);
 /* Seal the full pages of a non-aligned column (all = 1: every open point). */
 int wcol_seal(tsfile_writer_t *w, wcol_t *c, int all, larch_error_t *err);
 /* Seal the full pages of an aligned device (all = 1: every open row). */
 int wdev_seal(tsfile_writer_t *w, wdev_t *d, int all, larch_error_t *err);
 /* Seal everything of d and write its chunk group to the file. */
 int wdev_flush(tsfile_writer_t *w, wdev_t *d, larch_error_t *err);
+/* Stop the compression helpers and free the page jobs (writer_free). */
+void writer_jobs_free(tsfile_writer_t *w);
 
 /*---------------------------------------------------------------------------
  * index_writer.c

@@ -10,6 +10,7 @@
  * every D-th series); and by decoding the chunks the index points to and
  * comparing the points with what was written.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -252,6 +253,7 @@ typedef struct pts {
 	double v[4096];
 	uint8_t null[4096];
 	uint32_t pages[64]; /* rows per page of the last chunk read */
+	uint32_t page_bytes[64]; /* ... and their uncompressed sizes */
 	uint32_t n_pages;
 	uint8_t marker;
 	uint32_t data_size;
@@ -298,6 +300,7 @@ static void read_chunk(const walk_t *w, uint64_t off, const pts_t *time, pts_t *
 	while (r.data + r.pos < end) {
 		page_header_t ph;
 		assert_int_equal(meta_page_header_read(&r, h.type, multi, a, &ph, &err), LARCH_OK);
+		out->page_bytes[out->n_pages] = ph.uncompressed_size;
 		uint32_t rows = (h.marker & META_MASK_VALUE) ? time->pages[out->n_pages] : 0;
 		if (ph.uncompressed_size == 0) {
 			assert_true(h.marker & META_MASK_VALUE);
@@ -700,6 +703,180 @@ static void test_chunk_group_threshold(void **state)
 	assert_int_equal(pt->n, 1000);
 	for (int i = 0; i < 1000; i++)
 		assert_true(pt->t[i] == i && pt->v[i] == i);
+	free(pt);
+	walk_free(&wk);
+}
+
+/* Pages end at page_max_points or where their ENCODED size reaches
+ * page_max_bytes (as Apache's writers seal them), not at the raw size. */
+enum { PS_N = 4000, PS_MAX_POINTS = 1000, PS_MAX_BYTES = 4000 };
+
+/* Read the one chunk of dev.name into pt and check its pages: none holds
+ * more than 9/8 PS_MAX_BYTES encoded; if `limiting`, all but the last
+ * hold PS_MAX_POINTS points or at least 7/8 PS_MAX_BYTES.  Returns the
+ * number of pages. */
+static uint32_t check_page_sizes(const walk_t *wk, const char *dev, const char *name,
+				 const pts_t *time, int limiting, pts_t *pt)
+{
+	const series_t *s = find(wk, dev, name);
+	assert_non_null(s);
+	assert_int_equal(s->n_chunks, 1);
+	memset(pt, 0, sizeof(*pt));
+	read_chunk(wk, s->offs[0], time, pt);
+	for (uint32_t i = 0; i + 1 < pt->n_pages; i++) {
+		assert_true(pt->page_bytes[i] <= PS_MAX_BYTES + PS_MAX_BYTES / 8);
+		if (limiting && pt->pages[i] != PS_MAX_POINTS)
+			assert_true(pt->page_bytes[i] >= PS_MAX_BYTES - PS_MAX_BYTES / 8);
+	}
+	return pt->n_pages;
+}
+
+static void test_page_size_encoded(void **state)
+{
+	(void)state;
+	tsfile_config_t cfg;
+	tsfile_config_default(&cfg);
+	cfg.page_max_points = PS_MAX_POINTS;
+	cfg.page_max_bytes = PS_MAX_BYTES;
+	const char *path = tmp_path("pagesize.tsfile");
+	tsfile_writer_t *w = open_w(path, &cfg);
+	tsfile_measurement_t ms[] = {
+		meas("plain", TSFILE_DOUBLE, TSFILE_PLAIN, TSFILE_UNCOMPRESSED),
+		meas("const", TSFILE_DOUBLE, TSFILE_GORILLA, TSFILE_LZ4),
+		meas("mixed", TSFILE_DOUBLE, TSFILE_GORILLA, TSFILE_ZSTD),
+		meas("text", TSFILE_TEXT, TSFILE_PLAIN, TSFILE_SNAPPY),
+	};
+	for (size_t i = 0; i < LR_ARRAY_LEN(ms); i++)
+		OK(tsfile_writer_register(w, "root.ps.d", &ms[i], &err));
+	OK(tsfile_writer_register(w, "root.ps.rec", &ms[0], &err));
+	OK(tsfile_writer_register_aligned(w, "root.ps.al", ms, 2, &err));
+	static int64_t t[PS_N];
+	static double plain[PS_N], cnst[PS_N], mixed[PS_N];
+	static tsfile_bytes_t text[PS_N];
+	static char txt[PS_N][32];
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < PS_N; i++) {
+		t[i] = 5000 + 10 * i;
+		plain[i] = i * 0.25;
+		cnst[i] = 42.5;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* constant, then values whose bits do not repeat */
+		mixed[i] = i < PS_N / 2 ? 1.0 : (double)(x >> 11) * 0x1p-53;
+		snprintf(txt[i], sizeof txt[i], "v%d-status-%08d", i, i * 7);
+		text[i] = (tsfile_bytes_t){txt[i], (uint32_t)strlen(txt[i])};
+	}
+	/* tablets of odd sizes, so pages span tablets */
+	for (int off = 0; off < PS_N;) {
+		int rows = LR_MIN(PS_N - off, 700 + off % 3);
+		tsfile_column_t cols[4] = {{"plain", TSFILE_DOUBLE, plain + off, NULL},
+					   {"const", TSFILE_DOUBLE, cnst + off, NULL},
+					   {"mixed", TSFILE_DOUBLE, mixed + off, NULL},
+					   {"text", TSFILE_TEXT, text + off, NULL}};
+		tsfile_tablet_t tb = {"root.ps.d", (size_t)rows, t + off, 4, cols};
+		OK(tsfile_writer_write_tablet(w, &tb, &err));
+		tsfile_tablet_t ta = {"root.ps.al", (size_t)rows, t + off, 2, cols};
+		OK(tsfile_writer_write_tablet(w, &ta, &err));
+		off += rows;
+	}
+	for (int i = 0; i < PS_N; i++) /* one point at a time */
+		OK(rec_f64(w, "root.ps.rec", t[i], "plain", plain[i]));
+	OK(tsfile_writer_close(w, &err));
+
+	walk_t wk;
+	walk_file(path, 256, &wk);
+	pts_t *pt = calloc(1, sizeof(*pt)), *time = calloc(1, sizeof(*time));
+	/* 8 bytes a value plus the times: pages cut by bytes, ~490 points */
+	uint32_t np = check_page_sizes(&wk, "root.ps.d", "plain", NULL, 1, pt);
+	assert_true(np >= 8 && np <= 10);
+	assert_true(pt->pages[0] < PS_MAX_POINTS);
+	assert_int_equal(check_page_sizes(&wk, "root.ps.rec", "plain", NULL, 1, pt), np);
+	/* 16 raw bytes a point, a few bits encoded: full pages by points */
+	assert_int_equal(check_page_sizes(&wk, "root.ps.d", "const", NULL, 1, pt), 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pt->pages[i], PS_MAX_POINTS);
+	/* compressible, then not: full pages, then pages cut by bytes */
+	np = check_page_sizes(&wk, "root.ps.d", "mixed", NULL, 1, pt);
+	assert_true(np >= 6);
+	assert_int_equal(pt->pages[0], PS_MAX_POINTS);
+	assert_true(pt->pages[np - 2] < PS_MAX_POINTS);
+	for (int i = 0; i < PS_N; i++)
+		assert_true(pt->t[i] == t[i] && pt->v[i] == mixed[i]);
+	np = check_page_sizes(&wk, "root.ps.d", "text", NULL, 1, pt);
+	assert_true(np >= 10);
+	for (int i = 0; i < PS_N; i++)
+		assert_true(pt->v[i] == i);
+	/* aligned: every column's pages follow the largest one (PLAIN) */
+	read_chunk(&wk, find(&wk, "root.ps.al", "")->offs[0], NULL, time);
+	assert_true(time->n_pages >= 8 && time->n_pages <= 10);
+	np = check_page_sizes(&wk, "root.ps.al", "plain", time, 1, pt);
+	assert_int_equal(np, time->n_pages);
+	for (int i = 0; i < PS_N; i++)
+		assert_true(pt->t[i] == t[i] && pt->v[i] == plain[i]);
+	assert_int_equal(check_page_sizes(&wk, "root.ps.al", "const", time, 0, pt), np);
+	free(pt);
+	free(time);
+	walk_free(&wk);
+}
+
+/* Pages compressed by helper threads: the file is byte for byte the one
+ * written without them. */
+static void write_threads(const char *path, uint32_t threads)
+{
+	tsfile_config_t cfg;
+	tsfile_config_default(&cfg);
+	cfg.page_max_points = 100;
+	cfg.compress_threads = threads;
+	tsfile_writer_t *w = open_w(path, &cfg);
+	static const int codecs[] = {TSFILE_LZ4, TSFILE_ZSTD, TSFILE_GZIP, TSFILE_SNAPPY,
+				     TSFILE_LZMA2, TSFILE_UNCOMPRESSED};
+	enum { N = 2000, NC = LR_ARRAY_LEN(codecs) };
+	static int64_t t[N];
+	static double v[NC][N];
+	static uint8_t nul[N];
+	char names[NC][16];
+	tsfile_measurement_t ms[NC];
+	tsfile_column_t cols[NC];
+	for (int i = 0; i < N; i++) {
+		t[i] = i * 3;
+		nul[i] = i % 7 == 3;
+		for (int c = 0; c < NC; c++)
+			v[c][i] = sin(i / (10.0 + c)) * 100;
+	}
+	for (int c = 0; c < NC; c++) {
+		snprintf(names[c], sizeof names[c], "s%d", c);
+		ms[c] = meas(names[c], TSFILE_DOUBLE, TSFILE_GORILLA, codecs[c]);
+		OK(tsfile_writer_register(w, "root.th.tree", &ms[c], &err));
+		cols[c] = (tsfile_column_t){names[c], TSFILE_DOUBLE, v[c], c % 2 ? nul : NULL};
+	}
+	OK(tsfile_writer_register_aligned(w, "root.th.al", ms, NC, &err));
+	for (int off = 0; off < N; off += 500) {
+		tsfile_tablet_t tb = {"root.th.tree", 500, t + off, NC, cols};
+		for (int c = 0; c < NC; c++)
+			cols[c].values = v[c] + off, cols[c].is_null = c % 2 ? nul + off : NULL;
+		OK(tsfile_writer_write_tablet(w, &tb, &err));
+		tb.target = "root.th.al";
+		OK(tsfile_writer_write_tablet(w, &tb, &err));
+	}
+	OK(tsfile_writer_close(w, &err));
+}
+
+static void test_compress_threads(void **state)
+{
+	(void)state;
+	size_t la, lb;
+	write_threads(tmp_path("th0.tsfile"), 0);
+	write_threads(tmp_path("th2.tsfile"), 2);
+	uint8_t *a = slurp(tmp_path("th0.tsfile"), &la), *b = slurp(tmp_path("th2.tsfile"), &lb);
+	assert_true(la > 20000);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a);
+	free(b);
+	walk_t wk;
+	walk_file(tmp_path("th2.tsfile"), 256, &wk);
+	pts_t *pt = calloc(1, sizeof(*pt));
+	read_series(&wk, "root.th.tree", "s1", pt);
+	assert_int_equal(pt->n, 2000 - 286); /* the null rows are not written */
 	free(pt);
 	walk_free(&wk);
 }
@@ -1367,6 +1544,8 @@ int main(void)
 		cmocka_unit_test(test_index_many_devices),
 		cmocka_unit_test(test_pages_and_groups),
 		cmocka_unit_test(test_chunk_group_threshold),
+		cmocka_unit_test(test_page_size_encoded),
+		cmocka_unit_test(test_compress_threads),
 		cmocka_unit_test(test_aligned_nulls),
 		cmocka_unit_test(test_table_model),
 		cmocka_unit_test(test_write_validation),
