@@ -182,7 +182,11 @@ def official_python(path, times, typ, values, enc, codec):
 
 
 def rate(n, s):
-    return f"{n / s / 1e6:.1f}" if s > 0 else "-"
+    """M points/s, one decimal below 1000 (the columns are 6 wide)."""
+    if s <= 0:
+        return "-"
+    r = n / s / 1e6
+    return f"{r:.1f}" if r < 1000 else f"{r:.0f}"
 
 
 def c_cells(r, n):
