@@ -5,21 +5,7 @@
 #include <cmocka.h>
 
 #include "tsfile/tsfile_int.h"
-
-/* Decode a hex string into a new buffer (test input only). */
-static uint8_t *hex_decode(const char *hex, size_t *n)
-{
-	size_t len = strlen(hex) / 2;
-	uint8_t *p = mem_alloc(len ? len : 1);
-	assert_non_null(p);
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		p[i] = (uint8_t)v;
-	}
-	*n = len;
-	return p;
-}
+#include "../helpers/hex.h"
 
 /* Build a filter sized for n entries at the default p = 0.05 over strs and
  * check its serialization against the expected hex. */

@@ -16,26 +16,12 @@
 #include <cmocka.h>
 
 #include "tsfile/tsfile_int.h"
+#include "../helpers/hex.h"
 
 static const tsfile_codec_t all_codecs[] = {TSFILE_UNCOMPRESSED, TSFILE_SNAPPY, TSFILE_GZIP,
 					    TSFILE_LZ4,          TSFILE_ZSTD,   TSFILE_LZMA2};
 static const tsfile_codec_t real_codecs[] = {TSFILE_SNAPPY, TSFILE_GZIP, TSFILE_LZ4,
 					     TSFILE_ZSTD, TSFILE_LZMA2};
-
-/* Decode a hex string into a new buffer (test input only). */
-static uint8_t *hex_decode(const char *hex, size_t *n)
-{
-	size_t len = strlen(hex) / 2;
-	uint8_t *p = mem_alloc(len ? len : 1);
-	assert_non_null(p);
-	for (size_t i = 0; i < len; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		p[i] = (uint8_t)v;
-	}
-	*n = len;
-	return p;
-}
 
 /* Deterministic pseudo-random numbers (xorshift). */
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
