@@ -13,7 +13,7 @@
 # bench/*.c is a benchmark program.  src/tools/common/*.c is linked into
 # every tool; tests/unit/helpers/*.c into every unit test.
 
-LAYERS   := base tsfile schema storage engine
+LAYERS   := base tsfile schema storage query engine rpc server
 CC       ?= cc
 SAN      ?= 0
 ifeq ($(SAN),1)
@@ -27,7 +27,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 CFLAGS   := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) $(WARN) \
             -Iinclude -Isrc -pthread -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS  := $(OPT) -pthread
-LIBS     := -lz -lsnappy -llz4 -lzstd -llzma -lm
+LIBS     := -lz -lsnappy -llz4 -lzstd -llzma -lssl -lcrypto -lm
 
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -49,7 +49,7 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps build test unit compat fuzz run bench clean
 all: build
-build: $(LIB) $(TOOLS)
+build: $(LIB) $(TOOLS) $(BUILD)/bin/larchd
 
 deps:
 	@scripts/install-deps.sh
@@ -61,6 +61,11 @@ $(BUILD)/obj/%.o: %.c
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# src/larchd.c -> larchd, the server
+$(BUILD)/bin/larchd: $(BUILD)/obj/src/larchd.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIB) $(LIBS) -o $@
 
 # src/tools/tsfile.c -> larch-tsfile
 $(BUILD)/bin/larch-%: $(BUILD)/obj/src/tools/%.o $(TOOL_COMMON) $(LIB)
@@ -95,6 +100,22 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 unit: $(TESTS)
 	@scripts/run-unit.sh $(TESTS)
 
+# tests/sql/*.c -> the SQL conformance runner; `make sqltest` runs every
+# tests/sql/*.test (each on a fresh data directory), then the randomized
+# differential test against an in-memory model (SQLTEST_SEED, SQLTEST_OPS).
+SQLTEST_SRC  := $(wildcard tests/sql/*.c)
+SQLTEST      := $(BUILD)/tests/sql/sqltest
+SQLTEST_SEED ?= 1
+SQLTEST_OPS  ?= 3000
+$(SQLTEST): $(SQLTEST_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+.PHONY: sqltest
+sqltest: $(SQLTEST)
+	$(SQLTEST) $(sort $(wildcard tests/sql/*.test))
+	$(SQLTEST) --random $(SQLTEST_SEED) $(SQLTEST_OPS)
+
 compat: build $(COMPAT)
 	LARCH_BIN=$(abspath $(BUILD)/bin) LARCH_COMPAT=$(abspath $(BUILD)/tests/compat) \
 	  python3 -m pytest -q tests/compat
@@ -120,6 +141,7 @@ fuzz:
 
 test: deps
 	$(MAKE) SAN=1 unit
+	$(MAKE) SAN=1 sqltest
 	$(MAKE) SAN=1 compat
 	$(MAKE) SAN=1 fault FAULT_SECONDS=10
 	$(MAKE) build

@@ -15,7 +15,10 @@
  *            "ack" is points / time until the last write returned;
  *            "flushed" adds the time until storage_flush had everything in
  *            TsFiles.  Then bytes per point on disk (TsFiles).
- *   scan     one flushed series read back through storage_read, points/s
+ *   scan     one flushed series read back through storage_read, points/s;
+ *            COUNT over it from summaries (STORAGE_READ_SUMMARIES, decoding
+ *            only what is not summarized), points/s; the time to the first
+ *            block of a descending read (ORDER BY TIME DESC LIMIT n)
  *   recovery WAL written by a child that exits without closing, replayed
  *            by storage_open: MB of WAL per second
  * Times are wall-clock; the machine's other load affects them.
@@ -55,6 +58,47 @@ static void die(const char *what, const larch_error_t *err)
 {
 	fprintf(stderr, "storage_bench: %s: %s\n", what, err ? err->msg : "");
 	exit(1);
+}
+
+typedef struct scan {
+	double decode, summaries;  /* points/s */
+	uint64_t decoded;          /* points the summary read decoded */
+	double desc_first;         /* seconds to the first descending block */
+} scan_t;
+
+/* Count the points of a read: every block (flags 0), summaries where
+ * offered, or only the first block (STORAGE_READ_DESC).  Returns points/s;
+ * *decoded (may be NULL) receives the points yielded as blocks. */
+static double scan_count(storage_t *s, const storage_read_t *req, unsigned flags,
+			 uint64_t *decoded)
+{
+	larch_error_t err = {0};
+	storage_cursor_t *c;
+	const storage_block_t *b;
+	storage_summary_t sum;
+	uint64_t n = 0, nd = 0;
+	double a = now();
+	if (storage_read_flags(s, req, flags, &c, &err))
+		die("read", &err);
+	for (;;) {
+		if ((flags & STORAGE_READ_SUMMARIES) &&
+		    storage_cursor_peek_summary(c, &sum, &err) == LARCH_OK) {
+			n += sum.count;
+			if (storage_cursor_skip(c, &err))
+				die("skip", &err);
+			continue;
+		}
+		if (storage_cursor_next(c, &b, &err) != LARCH_OK)
+			break;
+		n += b->n_rows;
+		nd += b->n_rows;
+		if (flags & STORAGE_READ_DESC)
+			break;
+	}
+	storage_cursor_free(c);
+	if (decoded)
+		*decoded = nd;
+	return (double)n / (now() - a);
 }
 
 /* One tablet: times plus SENSORS columns of doubles (random walks). */
@@ -117,7 +161,7 @@ static void mkfresh(char *out, size_t cap, const char *base, const char *name)
 }
 
 static void run_ingest(const char *base, long points, int aligned, storage_wal_mode_t mode,
-		       int ooo, tablet_t *tb, double *scan_pps)
+		       int ooo, tablet_t *tb, scan_t *scan)
 {
 	char dir[512];
 	larch_error_t err = {0};
@@ -157,25 +201,22 @@ static void run_ingest(const char *base, long points, int aligned, storage_wal_m
 	       (double)dir_bytes(s) / (double)st.points_written,
 	       (unsigned long long)st.write_stalls);
 	fflush(stdout);
-	if (scan_pps) {
+	if (scan) {
 		/* one series of one device, from its TsFiles */
 		storage_series_ref_t ref = {NULL, 1, "s0", TSFILE_DOUBLE};
 		storage_read_t req = {DB, tb->dev[0], &ref, 1, aligned, INT64_MIN, INT64_MAX};
-		double best = 0;
+		scan->decode = scan->summaries = 0;
+		scan->desc_first = 1e9;
 		for (int rep = 0; rep < 3; rep++) {
-			storage_cursor_t *c;
-			const storage_block_t *b;
-			uint64_t n = 0;
+			double r = scan_count(s, &req, 0, NULL);
+			scan->decode = r > scan->decode ? r : scan->decode;
+			r = scan_count(s, &req, STORAGE_READ_SUMMARIES, &scan->decoded);
+			scan->summaries = r > scan->summaries ? r : scan->summaries;
 			double a = now();
-			if (storage_read(s, &req, &c, &err))
-				die("read", &err);
-			while (storage_cursor_next(c, &b, &err) == LARCH_OK)
-				n += b->n_rows;
-			storage_cursor_free(c);
-			double r = (double)n / (now() - a);
-			best = r > best ? r : best;
+			scan_count(s, &req, STORAGE_READ_DESC, NULL);
+			r = now() - a;
+			scan->desc_first = r < scan->desc_first ? r : scan->desc_first;
 		}
-		*scan_pps = best;
 	}
 	if (storage_close(s, &err))
 		die("close", &err);
@@ -236,14 +277,17 @@ int main(int argc, char **argv)
 		die("arguments", NULL);
 	printf("storage_bench: %ld points per run, tablets of %d rows x %d DOUBLE sensors, "
 	       "%d devices, in %s\n", points, ROWS, SENSORS, DEVICES, base);
-	double scan = 0;
+	scan_t scan = {0};
 	for (int aligned = 0; aligned < 2; aligned++)
 		for (int mode = 0; mode < 2; mode++)
 			for (int ooo = 0; ooo < 2; ooo++)
 				run_ingest(base, points, aligned,
 					   mode ? STORAGE_WAL_SYNC : STORAGE_WAL_ASYNC, ooo ? 20 : 0, tb,
 					   !aligned && !mode && !ooo ? &scan : NULL);
-	printf("scan     one flushed non-aligned DOUBLE series: %.1f M points/s\n", scan / 1e6);
+	printf("scan     one flushed non-aligned DOUBLE series: %.1f M points/s decoded, "
+	       "COUNT from summaries %.1f M points/s (%llu points decoded), first block "
+	       "newest-first in %.3f ms\n", scan.decode / 1e6, scan.summaries / 1e6,
+	       (unsigned long long)scan.decoded, scan.desc_first * 1e3);
 	run_recovery(base, points, tb);
 	free(tb);
 	return 0;

@@ -18,10 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python packages for tests/compat, pinned so results are repeatable.
-py_want=(tsfile==2.5.0 pytest numpy pandas)
+py_want=(tsfile==2.5.0 pytest numpy pandas apache-iotdb==2.0.11)
 if ! python3 - <<'PY' 2>/dev/null
 import importlib.metadata as m, sys
-ok = m.version("tsfile") == "2.5.0"
+ok = m.version("tsfile") == "2.5.0" and m.version("apache-iotdb") == "2.0.11"
 for n in ("pytest", "numpy", "pandas"):
     m.version(n)
 sys.exit(0 if ok else 1)
@@ -29,4 +29,14 @@ PY
 then
 	echo "install-deps: installing ${py_want[*]}"
 	python3 -m pip install -q --disable-pip-version-check "${py_want[@]}" 2>&1 | grep -v "WARNING: Running pip as" || true
+fi
+
+# The 2.0.2 Python client (last one on the V1 query path) beside the newest,
+# in its own directory: tests/compat/test_rpc_codec.py decodes V1 results
+# with its IoTDBRpcDataSet.
+iotdb202="${LARCH_IOTDB202:-$HOME/.cache/larch/apache-iotdb-2.0.2}"
+if [ ! -d "$iotdb202/iotdb" ]; then
+	echo "install-deps: installing apache-iotdb==2.0.2 into $iotdb202"
+	python3 -m pip install -q --disable-pip-version-check --no-deps --target "$iotdb202" \
+		apache-iotdb==2.0.2 2>&1 | grep -v "WARNING: Running pip as" || true
 fi

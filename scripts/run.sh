@@ -1,26 +1,16 @@
 #!/usr/bin/env bash
-# `make run`: until the server exists, the main program is larch-tsfile.
-# Generate a sample CSV of IoT data, write it as a TsFile, show its structure,
-# verify it, and query it back.
+# `make run`: start larchd, the server, on 127.0.0.1:6667 (or $LARCH_PORT)
+# with its data directory in the checkout (data/larchd), in the foreground.
+# Stop it with Ctrl-C (SIGINT) or SIGTERM: it finishes requests in flight,
+# flushes and exits.  Extra settings: LARCH_CONF=path/to/larch.conf.
 set -euo pipefail
 build=${1:-build/release}
-bin="$build/bin/larch-tsfile"
-dir=data/sample
-mkdir -p "$dir"
-python3 - "$dir/sample.csv" <<'PY'
-import math, sys
-with open(sys.argv[1], "w") as f:
-    f.write("Time,root.ln.wf01.wt01.temperature:FLOAT,root.ln.wf01.wt01.status:BOOLEAN,"
-            "root.ln.wf02.wt02.hardware:TEXT\n")
-    t0 = 1509465600000
-    for i in range(1000):
-        f.write(f"{t0 + i * 60000},{20 + 5 * math.sin(i / 30):.2f},"
-                f"{'true' if i % 7 else 'false'},v{i % 3}\n")
-PY
-"$bin" from-csv "$dir/sample.csv" "$dir/sample.tsfile"
-echo "== larch-tsfile dump $dir/sample.tsfile (first 40 lines)"
-"$bin" dump "$dir/sample.tsfile" | head -40
-echo "== larch-tsfile check $dir/sample.tsfile"
-"$bin" check "$dir/sample.tsfile"
-echo "== larch-tsfile cat $dir/sample.tsfile --where 'root.ln.wf01.wt01.temperature > 24.9'"
-"$bin" cat "$dir/sample.tsfile" --where "root.ln.wf01.wt01.temperature > 24.9" | head -10
+port=${LARCH_PORT:-6667}
+mkdir -p data/larchd
+args=(--port "$port" --data-dir data/larchd)
+if [ -n "${LARCH_CONF:-}" ]; then
+	args=(--config "$LARCH_CONF" "${args[@]}")
+fi
+echo "== starting $build/bin/larchd ${args[*]}"
+echo "== connect with any IoTDB client, e.g. python3 -c \"from iotdb.Session import Session; s = Session('127.0.0.1', $port); s.open(); print(s.execute_query_statement('show version').todf())\""
+exec "$build/bin/larchd" "${args[@]}"

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "larch/block.h"
 #include "larch/status.h"
 #include "larch/tsfile.h"
 
@@ -89,6 +90,15 @@ int larch_insert_tablet(larch_db_t *db, const tsfile_tablet_t *tablet, int align
 int larch_insert_record(larch_db_t *db, const char *device, int64_t time,
 			const tsfile_point_t *points, size_t n, int aligned, larch_error_t *err);
 
+/* Write one row whose values are given as text (IoTDB's insertStringRecord):
+ * a value is converted to its series' type when the series exists (an
+ * unparsable value is LARCH_DATA_TYPE_MISMATCH), otherwise the type is
+ * inferred as IoTDB infers it (true/false -> BOOLEAN, numbers -> DOUBLE,
+ * NaN -> DOUBLE, anything else -> TEXT) and the series created. */
+int larch_insert_string_record(larch_db_t *db, const char *device, int64_t time,
+			       const char *const *measurements, const char *const *values,
+			       size_t n, int aligned, larch_error_t *err);
+
 /* Delete the points of series matching `pattern` (may use * and **) with
  * time in [start, end]. */
 int larch_delete(larch_db_t *db, const char *pattern, int64_t start, int64_t end,
@@ -97,22 +107,6 @@ int larch_delete(larch_db_t *db, const char *pattern, int64_t start, int64_t end
 /*---------------------------------------------------------------------------
  * Reading
  *---------------------------------------------------------------------------*/
-
-/* A block of rows: times ascending, one column per requested series.  A
- * column's values array has n_rows entries (C types as in tsfile_column_t);
- * nulls[i] != 0 marks row i null.  Valid until the next larch_iter_next. */
-typedef struct larch_column {
-	tsfile_type_t type;
-	const void *values;
-	const uint8_t *nulls;
-} larch_column_t;
-
-typedef struct larch_block {
-	size_t n_rows;
-	const int64_t *times;
-	size_t n_columns;
-	const larch_column_t *columns;
-} larch_block_t;
 
 typedef struct larch_iter larch_iter_t;
 
@@ -136,6 +130,129 @@ const larch_block_t *larch_iter_block(const larch_iter_t *it);
 /* Name of column i ("device.measurement"). */
 const char *larch_iter_column_name(const larch_iter_t *it, size_t i);
 void larch_iter_free(larch_iter_t *it);
+
+/*---------------------------------------------------------------------------
+ * Schema DDL and TTL (databases, time series): thin calls over the schema
+ * and storage, with IoTDB's errors.  Paths use IoTDB's syntax (nodes bare
+ * or back-quoted); patterns may use * (one node) and ** (one or more).  A
+ * failed call changes nothing unless its comment says otherwise.
+ *---------------------------------------------------------------------------*/
+
+/* A tag or attribute: NUL-terminated key and value. */
+typedef struct larch_kv {
+	const char *key;
+	const char *value;
+} larch_kv_t;
+
+/* One time series to create. */
+typedef struct larch_series_def {
+	const char *name;               /* measurement (aligned creation only) */
+	tsfile_type_t type;
+	int encoding;                   /* a tsfile_encoding_t, or -1: the type's default */
+	int codec;                      /* a tsfile_codec_t, or -1: the default (LZ4) */
+	const char *alias;              /* NULL: none */
+	const larch_kv_t *tags;         /* indexed: SHOW TIMESERIES WHERE TAGS(k) = v */
+	size_t n_tags;
+	const larch_kv_t *attributes;
+	size_t n_attributes;
+} larch_series_def_t;
+
+/* CREATE DATABASE path.  Errors: LARCH_ILLEGAL_PATH (509) for a malformed
+ * path, "root" alone or a name IoTDB refuses; LARCH_DATABASE_ALREADY_EXISTS
+ * (501) when path or a prefix of it is a database (no database inside
+ * another); LARCH_DATABASE_CONFLICT (529) when a database lies below path. */
+int larch_create_database(larch_db_t *db, const char *path, larch_error_t *err);
+
+/* DELETE DATABASE p1, ..., pn: every database matching one of the patterns
+ * goes with its series and all its data; its files and directories are
+ * removed before the call returns.  LARCH_PATH_NOT_EXIST (508) when no
+ * database matches.  The data goes first, then the schema: if the schema
+ * change fails (I/O), the databases stay defined but empty. */
+int larch_drop_database(larch_db_t *db, const char *const *patterns, size_t n,
+			larch_error_t *err);
+
+/* CREATE TIMESERIES path (its last node is the measurement; def->name is
+ * ignored).  The database is created at default_database_level when none
+ * covers path and auto_create_schema is on.  Errors: 509 illegal path,
+ * 503 the series exists, 505 alias in use, 507 an encoding the type does
+ * not support, 303 an unknown type/encoding/codec, 609 an aligned device,
+ * 500 no database and auto-creation off. */
+int larch_create_timeseries(larch_db_t *db, const char *path, const larch_series_def_t *def,
+			    larch_error_t *err);
+
+/* CREATE ALIGNED TIMESERIES device(defs[0].name ..., ...): all or none.
+ * 609 when the device already holds non-aligned series; other errors as
+ * larch_create_timeseries. */
+int larch_create_aligned_timeseries(larch_db_t *db, const char *device,
+				    const larch_series_def_t *defs, size_t n, larch_error_t *err);
+
+/* DELETE TIMESERIES p1, ..., pn: the series matching any pattern (not those
+ * of a template) are removed from the schema and their points deleted
+ * (files holding nothing else are removed at once).  LARCH_PATH_NOT_EXIST
+ * (508) when nothing matches.  Points go first, then the schema entries. */
+int larch_delete_timeseries(larch_db_t *db, const char *const *patterns, size_t n,
+			    larch_error_t *err);
+
+/* SET TTL TO path ttl: points older than now - ttl become invisible and
+ * their files are removed in the background.  ttl is in milliseconds
+ * whatever the precision (as IoTDB), > 0.  TTLs are per database: path is
+ * a database (root.ln), a database with .** (root.ln.**), or a pattern
+ * whose matches are databases (root.**: every database existing now).
+ * Persisted in the schema and reapplied by larch_open.  Errors: 303 ttl
+ * <= 0, 509 malformed path, LARCH_UNSUPPORTED (300) for a path below a
+ * database (device-level TTL), 508 when no database matches. */
+int larch_set_ttl(larch_db_t *db, const char *path, int64_t ttl_ms, larch_error_t *err);
+
+/* UNSET TTL TO path: back to larch_options_t.ttl (none by default).  Paths
+ * and errors as larch_set_ttl. */
+int larch_unset_ttl(larch_db_t *db, const char *path, larch_error_t *err);
+
+/* SHOW TTL ON pattern / SHOW ALL TTL (pattern NULL = root.**): cb gets
+ * every database matching pattern, in tree order, with its TTL in
+ * milliseconds (0: none set).  A non-zero return from cb stops the listing.
+ * cb runs under the schema's lock: it must not change the schema (no DDL,
+ * no insert that creates series). */
+typedef int (*larch_ttl_cb)(void *arg, const char *database, int64_t ttl_ms);
+int larch_show_ttl(larch_db_t *db, const char *pattern, larch_ttl_cb cb, void *arg,
+		   larch_error_t *err);
+
+/*---------------------------------------------------------------------------
+ * SQL (IoTDB's tree-model SQL; src/query parses and plans it)
+ *---------------------------------------------------------------------------*/
+
+/* Per-call context of larch_execute: what a client session carries. */
+typedef struct larch_exec_opts {
+	const char *time_zone;   /* "+08:00", "Z", "Asia/Shanghai"; NULL = UTC */
+	int64_t now;             /* now() in the database's precision; 0 = the clock */
+} larch_exec_opts_t;
+
+typedef struct larch_result larch_result_t;
+
+/* Run one SQL statement (a trailing ';' is allowed).  On LARCH_OK *out is a
+ * result the caller frees with larch_result_free: statements that return
+ * rows (SELECT, SHOW, COUNT ...) have columns; others have none and no
+ * rows.  Errors carry IoTDB's codes and a message naming the problem and
+ * its position: LARCH_PARSE_ERROR (700) for bad syntax, LARCH_SEMANTIC_ERROR
+ * (701) for statements that parse but mean nothing, LARCH_PATH_NOT_EXIST,
+ * LARCH_DATA_TYPE_MISMATCH, ... — and a failed statement changes nothing.
+ * opts may be NULL (UTC, clock). */
+int larch_execute(larch_db_t *db, const char *sql, const larch_exec_opts_t *opts,
+		  larch_result_t **out, larch_error_t *err);
+
+/* Result shape: value columns (not counting the time column), their names
+ * as IoTDB names them (e.g. "root.ln.wf01.wt01.status",
+ * "count(root.ln.wf01.wt01.status)", "Device") and types. */
+size_t larch_result_column_count(const larch_result_t *r);
+const char *larch_result_column_name(const larch_result_t *r, size_t i);
+tsfile_type_t larch_result_column_type(const larch_result_t *r, size_t i);
+/* 1 when rows carry a time ("Time" column), 0 for aggregates without GROUP
+ * BY time, SHOW/COUNT statements and the like (IoTDB's ignoreTimeStamp). */
+int larch_result_has_time(const larch_result_t *r);
+
+/* Next block of rows: LARCH_OK with *blk valid until the next call or the
+ * free, LARCH_DONE at the end, or an error. */
+int larch_result_next(larch_result_t *r, const larch_block_t **blk, larch_error_t *err);
+void larch_result_free(larch_result_t *r);
 
 #ifdef __cplusplus
 }

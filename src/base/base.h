@@ -195,4 +195,60 @@ void *arena_calloc(arena_t *a, size_t n, size_t size);
 char *arena_strndup(arena_t *a, const char *s, size_t n);
 size_t arena_used(const arena_t *a);               /* bytes handed out */
 
+/*---------------------------------------------------------------------------
+ * Time literals and zones (time.c)
+ *
+ * Timestamps are int64 counts of `prec` units since 1970-01-01T00:00:00Z.
+ * Calendar arithmetic is proleptic Gregorian.  Zones are fixed offsets or
+ * IANA zones read from the TZif files under /usr/share/zoneinfo.
+ *---------------------------------------------------------------------------*/
+
+typedef enum time_precision { TIME_MS, TIME_US, TIME_NS } time_precision_t; /* as larch_precision_t */
+typedef struct time_zone time_zone_t; /* opaque: a fixed offset or an IANA zone's transitions */
+
+/* Open a zone by name: "Z", "UTC", "GMT", "+08:00", "+0800", "+8", "-5",
+ * "UTC+8", "GMT+08:00", or an IANA name ("Asia/Shanghai") read from its TZif
+ * file (v1/v2/v3, bounds-checked; after the last transition the POSIX TZ
+ * footer rule applies).  Errors: LARCH_ILLEGAL_PARAMETER naming the zone,
+ * LARCH_NO_MEMORY. */
+int time_zone_open(const char *name, time_zone_t **out, larch_error_t *err);
+/* The same from the bytes of a TZif file (untrusted: every count and index
+ * is checked; v1 files use the 32-bit block, v2+ the 64-bit block and the
+ * footer).  name is what time_zone_name reports.  Errors as above. */
+int time_zone_from_tzif(const char *name, const void *data, size_t len, time_zone_t **out,
+			larch_error_t *err);
+void time_zone_free(time_zone_t *tz);                    /* NULL is a no-op */
+const char *time_zone_name(const time_zone_t *tz);      /* the name as opened */
+/* Seconds east of UTC in force at the instant utc_seconds. */
+int32_t time_zone_offset(const time_zone_t *tz, int64_t utc_seconds);
+
+/* Parse a datetime literal as IoTDB accepts it: yyyy-MM-dd, yyyy/MM/dd or
+ * yyyy.MM.dd; then optionally 'T' or spaces and HH:mm[:ss[.fraction]]
+ * (fraction up to 9 digits, truncated to prec); then optionally a zone
+ * Z / +hh:mm / +hhmm / +hh / +hh:mm:ss.  Without a zone the literal is local time in tz
+ * (in a DST gap or overlap the offset in force just before it applies, as
+ * Java's ZonedDateTime.of does).  Result in prec units since the epoch.
+ * Errors: LARCH_PARSE_ERROR saying what is wrong (also for out-of-range
+ * fields and results beyond int64). */
+int time_parse_datetime(const char *s, size_t n, const time_zone_t *tz, time_precision_t prec,
+			int64_t *out, larch_error_t *err);
+
+/* ISO 8601 with a millisecond (us/ns per prec) fraction and the zone's
+ * offset, as IoTDB's clients print it: 2017-11-01T00:08:00.000+08:00 (UTC
+ * prints +00:00).  snprintf semantics: returns the length the full text
+ * needs; out is NUL-terminated when n > 0. */
+size_t time_format_iso(int64_t t, const time_zone_t *tz, time_precision_t prec, char *out,
+		       size_t n);
+
+/* t plus `months` calendar months in the zone's local calendar, the day
+ * clamped to the end of the target month (Java's plusMonths); the local
+ * time of day is kept.  Saturates at INT64_MIN/MAX on overflow. */
+int64_t time_add_months(int64_t t, int64_t months, const time_zone_t *tz, time_precision_t prec);
+
+int64_t time_units_per_second(time_precision_t prec);   /* 1000, 1e6, 1e9 */
+
+/* A duration (ast_duration_t's nanos) in prec units, truncating toward
+ * zero; *out unchanged and LARCH_PARSE_ERROR on overflow. */
+int time_duration_units(int64_t nanos, time_precision_t prec, int64_t *out, larch_error_t *err);
+
 #endif

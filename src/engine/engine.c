@@ -12,7 +12,7 @@
  *
  * DIR/larch.meta records the time precision the directory was created
  * with; opening it with another precision is refused (times would be
- * misread).
+ * misread).  Opening hands the TTLs the schema keeps to storage (ddl.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -144,6 +144,8 @@ int larch_open(const char *dir, const larch_options_t *opt, larch_db_t **out, la
 		snprintf(sub, sizeof sub, "%s/storage", dir);
 		rc = storage_open(sub, &so, &db->storage, err);
 	}
+	if (!rc)
+		rc = engine_apply_ttls(db, err);
 	if (rc) {
 		larch_close(db, NULL);
 		return rc;

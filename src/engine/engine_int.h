@@ -1,7 +1,7 @@
 /*
  * engine_int.h — private state of src/engine, shared by its files:
  * engine.c (open/close, caches), write.c (inserts, deletes), read.c
- * (iterators).  Public API: include/larch/larch.h.
+ * (iterators), ddl.c (databases, time series, TTL).  Public API: include/larch/larch.h.
  */
 #ifndef LARCH_ENGINE_INT_H
 #define LARCH_ENGINE_INT_H
@@ -23,6 +23,14 @@ struct larch_db {
 	char **db_names;          /* by database id: its path; NULL unknown */
 	size_t n_dbs;
 };
+
+/* Delete the points with time in [start, end] of the series matching any
+ * of the patterns (skip_template: not those of a template), database by
+ * database (write.c). */
+int engine_delete_points(larch_db_t *db, const char *const *patterns, size_t n_patterns,
+			 int64_t start, int64_t end, int skip_template, larch_error_t *err);
+/* Hand every database's TTL from the schema to storage (ddl.c; open). */
+int engine_apply_ttls(larch_db_t *db, larch_error_t *err);
 
 int engine_series_codes(larch_db_t *db, uint32_t sid, uint32_t db_id, tsfile_encoding_t *enc,
 			tsfile_codec_t *codec, const char **db_name, larch_error_t *err);

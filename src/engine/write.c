@@ -6,7 +6,9 @@
  * whose values are of a narrower type than the registered one (INT32 into
  * an INT64 series, and so on — the widening schema_resolve accepts), and
  * hands the rows to storage_write, which logs and buffers them.  If any
- * measurement fails to resolve nothing is written.
+ * measurement fails to resolve nothing is written.  Storage gets the
+ * schema's canonical device path and raw measurement names, whatever the
+ * caller's spelling (root.sg.`d1` is root.sg.d1).
  */
 #include "engine_int.h"
 
@@ -38,6 +40,53 @@ static int needs_widening(tsfile_type_t from, tsfile_type_t to)
 	return tsfile_type_size(from) != tsfile_type_size(to) ||
 	       (from == TSFILE_FLOAT) != (to == TSFILE_FLOAT) ||
 	       (from == TSFILE_DOUBLE) != (to == TSFILE_DOUBLE);
+}
+
+/* 1 when a device path or measurement name may be spelled otherwise than
+ * the schema's canonical form: back-quotes (needed or not) or a "root" not
+ * in lower case.  Bare names are canonical as they are. */
+static int maybe_uncanonical(const char *s, int is_path)
+{
+	return strchr(s, '`') != NULL || (is_path && strncmp(s, "root", 4) != 0);
+}
+
+typedef struct canon_names {
+	arena_t *arena;
+	const char *device;      /* canonical device path */
+	const char *name;        /* raw measurement name */
+} canon_names_t;
+
+static int canon_cb(void *arg, const schema_series_info_t *info)
+{
+	canon_names_t *cn = arg;
+	cn->device = arena_strndup(cn->arena, info->path, info->device_len);
+	cn->name = arena_strndup(cn->arena, info->name, strlen(info->name));
+	return 0;
+}
+
+/* Storage keys data by the canonical device path and the raw measurement
+ * names (what TsFile readers give back).  When the caller spelled them
+ * otherwise, take them from the schema by series id into *device and
+ * names[] (arena memory); else leave them as they are. */
+static int canon_write_names(larch_db_t *db, arena_t *a, const tsfile_tablet_t *t,
+			     const uint32_t *sids, const char **device, const char **names,
+			     larch_error_t *err)
+{
+	int dev = maybe_uncanonical(t->target, 1);
+	for (size_t i = 0; i < t->n_columns; i++) {
+		if (!dev && !maybe_uncanonical(names[i], 0))
+			continue;
+		canon_names_t cn = {a, NULL, NULL};
+		int rc = schema_series_get(db->schema, sids[i], canon_cb, &cn, err);
+		if (rc)
+			return rc;
+		if (!cn.device || !cn.name)
+			return err_set(err, LARCH_NO_MEMORY, "out of memory");
+		*device = cn.device;
+		names[i] = cn.name;
+		dev = 0;
+	}
+	return LARCH_OK;
 }
 
 static int tablet_check(const tsfile_tablet_t *t, larch_error_t *err)
@@ -84,7 +133,16 @@ int larch_insert_tablet(larch_db_t *db, const tsfile_tablet_t *t, int aligned, l
 	schema_resolved_t res = {.sids = sids, .types = reg};
 	if ((rc = schema_resolve(db->schema, &sw, &res, err)))
 		goto out;
-	const char *database = NULL;
+	const char *database = NULL, *device = t->target;
+	const char **mnames = arena_alloc(a, n * sizeof(*mnames));
+	if (!mnames) {
+		rc = err_set(err, LARCH_NO_MEMORY, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		mnames[i] = t->columns[i].name;
+	if ((rc = canon_write_names(db, a, t, sids, &device, mnames, err)))
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const tsfile_column_t *c = &t->columns[i];
 		tsfile_encoding_t enc;
@@ -101,11 +159,11 @@ int larch_insert_tablet(larch_db_t *db, const tsfile_tablet_t *t, int aligned, l
 			widen(c->type, reg[i], c->values, w, t->n_rows);
 			values = w;
 		}
-		cols[i] = (storage_column_t){sids[i], c->name, reg[i], (int)enc, (int)codec, values,
+		cols[i] = (storage_column_t){sids[i], mnames[i], reg[i], (int)enc, (int)codec, values,
 					     c->is_null};
 	}
-	storage_write_t w = {database, t->target, res.dev_id, res.aligned, t->n_rows,
-			     t->times, n, cols};
+	storage_write_t w = {database, device, res.dev_id, res.aligned, t->n_rows, t->times, n,
+			     cols};
 	rc = storage_write(db->storage, &w, err);
 out:
 	arena_free(a);
@@ -168,12 +226,15 @@ typedef struct delete_target {
 typedef struct delete_collect {
 	arena_t *arena;
 	buf_t targets; /* delete_target_t */
+	int skip_template;
 	int oom;
 } delete_collect_t;
 
 static int delete_collect_cb(void *arg, const schema_series_info_t *info)
 {
 	delete_collect_t *dc = arg;
+	if (dc->skip_template && info->template_id)
+		return 0;
 	delete_target_t t = {
 		.database = arena_strndup(dc->arena, info->path, info->db_len),
 		.ref = {arena_strndup(dc->arena, info->path, info->device_len), info->sid,
@@ -187,15 +248,16 @@ static int delete_collect_cb(void *arg, const schema_series_info_t *info)
 	return 0;
 }
 
-int larch_delete(larch_db_t *db, const char *pattern, int64_t start, int64_t end,
-		 larch_error_t *err)
+int engine_delete_points(larch_db_t *db, const char *const *patterns, size_t n_patterns,
+			 int64_t start, int64_t end, int skip_template, larch_error_t *err)
 {
-	if (!pattern || !*pattern)
-		return err_set(err, LARCH_ILLEGAL_PARAMETER, "delete: no path");
-	delete_collect_t dc = {arena_new(0), BUF_INIT, 0};
+	delete_collect_t dc = {arena_new(0), BUF_INIT, skip_template, 0};
 	if (!dc.arena)
 		return err_set(err, LARCH_NO_MEMORY, "out of memory");
-	int rc = schema_match_series(db->schema, pattern, NULL, 0, 0, delete_collect_cb, &dc, err);
+	int rc = LARCH_OK;
+	for (size_t i = 0; i < n_patterns && !rc; i++)
+		rc = schema_match_series(db->schema, patterns[i], NULL, 0, 0, delete_collect_cb,
+					 &dc, err);
 	if (!rc && (dc.oom || !buf_ok(&dc.targets)))
 		rc = err_set(err, LARCH_NO_MEMORY, "out of memory");
 	delete_target_t *ts = (delete_target_t *)(void *)dc.targets.data;
@@ -203,7 +265,8 @@ int larch_delete(larch_db_t *db, const char *pattern, int64_t start, int64_t end
 	storage_series_ref_t *refs = n ? mem_alloc(n * sizeof(*refs)) : NULL;
 	if (!rc && n && !refs)
 		rc = err_set(err, LARCH_NO_MEMORY, "out of memory");
-	/* one storage_delete per database: series come grouped in tree order */
+	/* one storage_delete per run of one database: a pattern's series come
+	 * grouped in tree order */
 	for (size_t i = 0; !rc && i < n;) {
 		size_t j = i, k = 0;
 		while (j < n && !strcmp(ts[j].database, ts[i].database))
@@ -215,4 +278,12 @@ int larch_delete(larch_db_t *db, const char *pattern, int64_t start, int64_t end
 	buf_free(&dc.targets);
 	arena_free(dc.arena);
 	return rc;
+}
+
+int larch_delete(larch_db_t *db, const char *pattern, int64_t start, int64_t end,
+		 larch_error_t *err)
+{
+	if (!pattern || !*pattern)
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, "delete: no path");
+	return engine_delete_points(db, &pattern, 1, start, end, 0, err);
 }

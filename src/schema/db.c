@@ -1,6 +1,6 @@
 /*
  * db.c — databases (CREATE / DELETE / SHOW DATABASE, the database of a
- * path) and where new paths may go: planning the database a new series
+ * path, SET / UNSET TTL) and where new paths may go: planning the database a new series
  * needs (created at default_database_level when none covers it), and
  * walking a new device path against the tree (series in the way, templates
  * on the way).  IoTDB's rules and messages: ConfigMTree, MetaFormatUtils,
@@ -179,7 +179,8 @@ static int db_of_cb(schema_t *s, const ppath_t *pp, schema_db_cb cb, void *arg,
 		buf_put_u8(&b, 0);
 		int rc = buf_ok(&b) ? LARCH_OK : err_oom(err);
 		if (!rc) {
-			schema_db_info_t in = {node_at(s, cur)->db, (const char *)b.data, b.len - 1};
+			uint32_t db = node_at(s, cur)->db;
+			schema_db_info_t in = {db, (const char *)b.data, b.len - 1, s->db_ttl[db]};
 			cb(arg, &in);
 		}
 		buf_free(&b);
@@ -198,6 +199,103 @@ int schema_db_of(schema_t *s, const char *path, schema_db_cb cb, void *arg, larc
 	pthread_rwlock_rdlock(&s->lock);
 	rc = db_of_cb(s, &pp, cb, arg, path, err);
 	pthread_rwlock_unlock(&s->lock);
+	path_done(&pp);
+	return rc;
+}
+
+/*---------------------------------------------------------------------------
+ * TTL
+ *---------------------------------------------------------------------------*/
+
+/* 1 if pattern pp designates database node `node`: pp matches its path, or
+ * pp is "<q>.**" and q matches it (bit k of the states: k pattern nodes
+ * consumed). */
+static int ttl_designates(const schema_t *s, const ppath_t *pp, uint32_t node)
+{
+	uint64_t st = match_node_states(s, pp, node);
+	return (st >> pp->n & 1) ||
+	       (pp->n > 2 && pp->node[pp->n - 1].kind == PK_DSTAR && (st >> (pp->n - 1) & 1));
+}
+
+/* The error when pp designates no database: 300 when its plain prefix runs
+ * through a database (a device-level TTL), else 508. */
+static int ttl_no_target(const schema_t *s, const ppath_t *pp, const char *path,
+			 larch_error_t *err)
+{
+	uint32_t cur = NODE_ROOT;
+	for (uint32_t i = 1; i < pp->n && pp->node[i].kind == PK_NAME; i++) {
+		uint32_t id = intern_find(&s->names, pp->node[i].s, pp->node[i].len);
+		cur = id ? node_child(s, cur, id) : NODE_NONE;
+		if (cur == NODE_NONE)
+			break;
+		if (!node_at(s, cur)->db)
+			continue;
+		buf_t b = BUF_INIT;
+		node_path(s, cur, &b);
+		int rc = buf_ok(&b) ? err_set(err, LARCH_UNSUPPORTED, "TTL can only be set on a "
+					      "database, not on [%.200s] below database [%.*s]",
+					      path, TXT(&b))
+				    : err_oom(err);
+		buf_free(&b);
+		return rc;
+	}
+	return err_set(err, LARCH_PATH_NOT_EXIST, "Path [%.200s] does not exist", path);
+}
+
+/* Hand each changed database to cb (lock held). */
+static int ttl_report(schema_t *s, const schema_ids_t *ids, schema_db_cb cb, void *arg,
+		      larch_error_t *err)
+{
+	buf_t b = BUF_INIT;
+	int rc = LARCH_OK;
+	for (size_t i = 0; cb && i < ids->n && !rc; i++) {
+		uint32_t id = ids->ids[i];
+		buf_reset(&b);
+		node_path(s, s->dbs[id], &b);
+		buf_put_u8(&b, 0);
+		if (!buf_ok(&b)) {
+			rc = err_oom(err);
+			break;
+		}
+		schema_db_info_t in = {id, (const char *)b.data, b.len - 1, s->db_ttl[id]};
+		cb(arg, &in);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+int schema_ttl_set(schema_t *s, const char *path, int64_t ttl, schema_db_cb cb, void *arg,
+		   larch_error_t *err)
+{
+	if (ttl < 0)
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, "TTL of %.200s must be positive",
+			       path ? path : "(null)");
+	if (!path)
+		return err_illegal(err, "(null)", 6);
+	ppath_t pp;
+	int rc = path_parse(path, strlen(path), 1, &pp, err);
+	if (rc)
+		return rc;
+	schema_ids_t ids = {NULL, 0};
+	buf_t ops = BUF_INIT;
+	pthread_rwlock_wrlock(&s->lock);
+	for (uint32_t id = 1; id < s->next_db && !rc; id++) {
+		if (id >= s->cap_db || !s->dbs[id] || !ttl_designates(s, &pp, s->dbs[id]))
+			continue;
+		if (ids_push(&ids, id))
+			rc = err_oom(err);
+		op_db_ttl(&ops, id, ttl);
+	}
+	if (!rc && !ids.n)
+		rc = ttl_no_target(s, &pp, path, err);
+	if (!rc)
+		rc = txn_run(s, &ops, ids.n, 1, err);
+	if (!rc)
+		rc = ttl_report(s, &ids, cb, arg, err);
+	pthread_rwlock_unlock(&s->lock);
+	maybe_snapshot(s);
+	schema_ids_free(&ids);
+	buf_free(&ops);
 	path_done(&pp);
 	return rc;
 }

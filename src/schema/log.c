@@ -369,7 +369,8 @@ static void snap_maybe_flush(snapw_t *w)
 		snap_flush(w);
 }
 
-/* The nodes with a template set, and the databases, in node order. */
+/* The nodes with a template set, and the databases (with their TTL), in
+ * node order. */
 static void snap_nodes(const schema_t *s, snapw_t *w, int dbs)
 {
 	buf_t path = BUF_INIT;
@@ -383,10 +384,13 @@ static void snap_nodes(const schema_t *s, snapw_t *w, int dbs)
 			w->failed = 1;
 			break;
 		}
-		if (dbs)
-			op_db_create(&w->b, t->db, (const char *)path.data, path.len);
-		else
+		if (!dbs) {
 			op_tmpl_path(&w->b, OP_TMPL_SET, t->tmpl, (const char *)path.data, path.len);
+		} else {
+			op_db_create(&w->b, t->db, (const char *)path.data, path.len);
+			if (s->db_ttl[t->db])
+				op_db_ttl(&w->b, t->db, s->db_ttl[t->db]);
+		}
 		snap_maybe_flush(w);
 	}
 	buf_free(&path);

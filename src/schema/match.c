@@ -762,7 +762,7 @@ static int db_fn(walk_t *w, uint32_t node, uint32_t sid, int by_alias)
 	w->count++;
 	if (!w->cb)
 		return 0;
-	schema_db_info_t in = {id, cur_path(w), w->path.len};
+	schema_db_info_t in = {id, cur_path(w), w->path.len, w->s->db_ttl[id]};
 	if (!in.path)
 		return oom_stop(w);
 	return ((schema_db_cb)w->cb)(w->cb_arg, &in);
@@ -1005,6 +1005,8 @@ int schema_dump(schema_t *s, char **text, size_t *len, larch_error_t *err)
 			continue;
 		put_fmt(&b, "database %u ", id);
 		node_path(s, s->dbs[id], &b);
+		if (s->db_ttl[id])
+			put_fmt(&b, " ttl=%lld", (long long)s->db_ttl[id]);
 		buf_put_u8(&b, '\n');
 	}
 	walk_t w;

@@ -35,9 +35,12 @@
  *   11 TMPL_UNSET        u tid, s path
  *   12 TMPL_DEACTIVATE   u n, n x u dev_id
  *   13 END               (snapshots only: the snapshot is complete)
+ *   14 DB_TTL            u db_id, u ttl (0: none) — SET / UNSET TTL; in a
+ *                        snapshot it follows its DB_CREATE
  *
  * Creating operations (2, 4, 6, 7, 8, 10) can fail for memory and can be
- * undone without allocating; destroying ones (3, 5, 9, 11, 12) cannot fail
+ * undone without allocating; destroying ones (3, 5, 9, 11, 12) and DB_TTL
+ * (14, which only overwrites a slot that exists with the database) cannot fail
  * on valid input, so they are logged before they are applied.
  */
 #include "schema/schema_int.h"
@@ -101,6 +104,13 @@ void op_db_create(buf_t *b, uint32_t db_id, const char *path, size_t len)
 	buf_put_u8(b, OP_DB_CREATE);
 	put_u(b, db_id);
 	op_put_str(b, path, len);
+}
+
+void op_db_ttl(buf_t *b, uint32_t db_id, int64_t ttl)
+{
+	buf_put_u8(b, OP_DB_TTL);
+	put_u(b, db_id);
+	put_u(b, (uint64_t)ttl);
 }
 
 void op_one(buf_t *b, int op, uint32_t id)
@@ -343,13 +353,18 @@ static int a_db_create(schema_t *s, rd_t *r, undo_t *u, larch_error_t *err)
 		uint32_t nc = s->cap_db ? s->cap_db : 16;
 		while (nc <= id)
 			nc *= 2;
+		/* both arrays grow before cap_db moves: a failure leaves them usable */
 		uint32_t *d = mem_realloc(s->dbs, (size_t)nc * sizeof(*d));
-		if (!d) {
+		if (d)
+			s->dbs = d;
+		int64_t *t = d ? mem_realloc(s->db_ttl, (size_t)nc * sizeof(*t)) : NULL;
+		if (!t) {
 			path_done(&pp);
 			return oom(err);
 		}
 		memset(d + s->cap_db, 0, (size_t)(nc - s->cap_db) * sizeof(*d));
-		s->dbs = d;
+		memset(t + s->cap_db, 0, (size_t)(nc - s->cap_db) * sizeof(*t));
+		s->db_ttl = t;
 		s->cap_db = nc;
 	}
 	int rc = pp.n < 2 ? LARCH_CORRUPTED : node_ensure(s, pp.node, pp.n, &node);
@@ -362,6 +377,7 @@ static int a_db_create(schema_t *s, rd_t *r, undo_t *u, larch_error_t *err)
 	}
 	node_at(s, node)->db = id;
 	s->dbs[id] = node;
+	s->db_ttl[id] = 0;
 	if (id >= s->next_db)
 		s->next_db = id + 1;
 	s->live_dbs++;
@@ -435,6 +451,18 @@ static int a_db_delete(schema_t *s, rd_t *r, larch_error_t *err)
 	uint32_t node = s->dbs[id];
 	subtree_free(s, node);
 	node_gc(s, node);
+	return LARCH_OK;
+}
+
+/* SET / UNSET TTL of a live database: overwrites its slot, cannot fail on
+ * valid input. */
+static int a_db_ttl(schema_t *s, rd_t *r, larch_error_t *err)
+{
+	uint32_t id = get_u32(r);
+	uint64_t ttl = rd_uvarint(r);
+	if (!rd_ok(r) || !id || id >= s->cap_db || !s->dbs[id] || ttl > INT64_MAX)
+		return corrupt(err, "bad TTL operation");
+	s->db_ttl[id] = (int64_t)ttl;
 	return LARCH_OK;
 }
 
@@ -856,6 +884,8 @@ static int apply_one(schema_t *s, rd_t *r, int op, undo_t *u, replay_t *rp, larc
 		return a_db_create(s, r, u, err);
 	case OP_DB_DELETE:
 		return a_db_delete(s, r, err);
+	case OP_DB_TTL:
+		return a_db_ttl(s, r, err);
 	case OP_SERIES_CREATE:
 		return a_series_create(s, r, u, err);
 	case OP_SERIES_DELETE:

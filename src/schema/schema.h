@@ -148,6 +148,7 @@ typedef struct schema_db_info {
 	uint32_t id;
 	const char *path;
 	size_t path_len;
+	int64_t ttl;               /* SET TTL of the database, 0 = none */
 } schema_db_info_t;
 
 typedef int (*schema_db_cb)(void *arg, const schema_db_info_t *info);
@@ -177,6 +178,22 @@ int schema_db_count(schema_t *s, const char *pattern, uint64_t *count, larch_err
 /* The database that covers path (a full path, no wildcards): cb gets it.
  * 500 "Database is not set for current seriesPath: [path]" if none. */
 int schema_db_of(schema_t *s, const char *path, schema_db_cb cb, void *arg, larch_error_t *err);
+
+/* SET TTL TO path ttl (ttl > 0) / UNSET TTL TO path (ttl == 0): the TTL of
+ * every database the path designates, logged like any change and recovered
+ * by schema_open.  TTLs are kept per database (IoTDB 1.x also accepts
+ * device-level patterns; Larch does not): path is a database (root.ln), a
+ * database followed by .** (root.ln.**), or a pattern whose matches are
+ * databases (root.*, root.**: every database matching it now; databases
+ * created later do not inherit it).  The unit is the caller's (the data
+ * directory's time precision).  cb (may be NULL) is called, under the
+ * reader lock, for each database changed, with its new TTL, after the
+ * change is durable.  Errors: 509 for a malformed path, 303 for ttl < 0,
+ * 300 "TTL can only be set on a database, not on [p] below database [d]"
+ * for a path inside a database, 508 "Path [p] does not exist" when no
+ * database matches. */
+int schema_ttl_set(schema_t *s, const char *path, int64_t ttl, schema_db_cb cb, void *arg,
+		   larch_error_t *err);
 
 /*---------------------------------------------------------------------------
  * Time series

@@ -250,6 +250,7 @@ struct schema {
 	uint32_t next_sid;
 	uint32_t *devhash;         /* hash of canonical device path -> device id */
 	uint32_t *dbs;             /* dbs[id] = node of database id, 0 if none */
+	int64_t *db_ttl;           /* db_ttl[id]: TTL of database id, 0 = none (cap_db) */
 	uint32_t next_db, cap_db;
 	tmpl_t *tmpls;             /* by template id */
 	uint32_t next_tid, cap_tmpl;
@@ -386,7 +387,8 @@ enum {
 	OP_TMPL_SET = 10,
 	OP_TMPL_UNSET = 11,
 	OP_TMPL_DEACTIVATE = 12,
-	OP_END = 13
+	OP_END = 13,
+	OP_DB_TTL = 14
 };
 
 /* What undoing one applied operation needs. */
@@ -414,6 +416,7 @@ typedef struct op_series {
 /* Encoders: append one operation to b (errors are sticky in b->oom). */
 void op_put_str(buf_t *b, const char *p, size_t n);
 void op_db_create(buf_t *b, uint32_t db_id, const char *path, size_t len);
+void op_db_ttl(buf_t *b, uint32_t db_id, int64_t ttl);
 void op_one(buf_t *b, int op, uint32_t id);   /* DB_DELETE, TMPL_DROP */
 void op_series_create_head(buf_t *b, uint32_t dev_id, const char *path, size_t len,
 			   int aligned, uint32_t tmpl, uint32_t n);

@@ -47,6 +47,7 @@ void tree_free(schema_t *s)
 	pvec_free(&s->sers);
 	map_free(&s->devhash);
 	mem_free(s->dbs);
+	mem_free(s->db_ttl);
 	mem_free(s->tmpls);
 	intern_free(&s->names);
 }

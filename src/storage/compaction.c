@@ -419,10 +419,12 @@ static int commit(storage_t *s, spart_t *p, sfile_t **in, size_t n, const size_t
 			rc = err_set(err, LARCH_STORAGE_ERROR, "rename %s: %s", tmp, strerror(errno));
 		if (!rc)
 			rc = dir_sync(dir, err);
-		if (!rc)
-			rc = sfile_load(final, version, level, 0, &out, err);
+		if (!rc && !(rc = sfile_load(final, version, level, 0, &out, err)) && out)
+			sfile_account(out, &s->reader_bytes);
 		if (!rc && out && spart_add_file(p, out))
 			rc = err_set(err, LARCH_NO_MEMORY, "out of memory committing a compaction");
+		if (!rc && out)
+			storage_reader_park(s, out);
 	}
 	if (!rc)
 		for (size_t i = 0; i < n; i++) {
@@ -447,6 +449,9 @@ static int merge(storage_t *s, spart_t *p, sfile_t **in, size_t n, larch_error_t
 		version = LR_MAX(version, in[i]->version);
 		level = LR_MAX(level, in[i]->level);
 		n_mods0[i] = in[i]->n_mods;
+		/* select_inputs' reference opened the reader unless that failed */
+		if (!rc && (rc = sfile_reader_open(in[i], err)))
+			break;
 	}
 	pthread_mutex_unlock(&p->lock);
 	level++;
@@ -558,6 +563,7 @@ void *compaction_main(void *arg)
 		pthread_mutex_lock(&s->compact_lock);
 		compaction_pass(s, &done, &err); /* failures are retried next time */
 		pthread_mutex_unlock(&s->compact_lock);
+		storage_readers_trim(s); /* compaction opened its inputs' readers */
 		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -39,6 +39,22 @@
  * buffer is the block.  Several: the rows are the union of the buffered
  * times up to the smallest "last buffered time" of the series that may
  * still have points, so no later point can join an emitted row.
+ *
+ * Summaries (STORAGE_READ_SUMMARIES, one series).  At planning, every file
+ * unit gets the time ranges of the other units of its series that meet
+ * its own (ser_plan_blocked) besides its file's deletion ranges.  A unit
+ * whose whole chunk is clean — statistics of the requested type, inside
+ * the range, met by no deletion and no other unit — enters the heap
+ * unopened as P_CHUNK with head = its first time; an opened unit whose
+ * next page is clean stops before decoding it as P_PAGE.  Since nothing
+ * else holds a point in a clean run's time range, the merge reaches it
+ * exactly when every earlier point has been emitted: ser_fill stops there
+ * while points are buffered, storage_cursor_peek_summary offers it when
+ * it is the heap's top, storage_cursor_skip passes over it (unit_accept),
+ * and a storage_cursor_next instead decodes it (unit_decline; that unit
+ * then offers nothing more).
+ *
+ * Descending reads: see "Descending reads" below.
  */
 #include <stdlib.h>
 
@@ -50,12 +66,24 @@
 
 typedef enum ukind { U_MEM, U_CHUNK, U_ALIGNED } ukind_t;
 
+/* A unit waiting in the heap as a summary instead of points. */
+typedef enum upend { P_NONE, P_CHUNK, P_PAGE } upend_t;
+
 typedef struct unit {
 	ukind_t kind;
 	uint64_t ver, sub;       /* priority: larger wins */
 	int64_t head;            /* time of the next point (opened) */
-	int64_t cstart;          /* first time by statistics */
+	int64_t cstart;          /* first time by statistics (clamped to the range) */
+	int64_t cend;            /* last time by statistics (clamped to the range) */
+	uint64_t count;          /* points by statistics (memtable: rows) */
 	int exhausted;
+	/* summaries (cursor.c's "Summaries" comment) */
+	int sum;                 /* may still offer summaries */
+	upend_t pend;            /* what it offers now (head = its first time) */
+	const stats_t *cst;      /* file: the chunk's statistics */
+	int64_t *blk;            /* ranges of other units meeting its own (pairs) */
+	size_t n_blk;
+	int64_t prev_end;        /* end time of the last page seen */
 	/* the current run */
 	const int64_t *t;
 	const uint8_t *v;
@@ -96,6 +124,23 @@ typedef struct sser {
 	arena_t *bytes;
 } sser_t;
 
+/* Descending reads: the rows of one window of time, ascending, with their
+ * byte strings copied; yielded from the end. */
+typedef struct dwin {
+	int64_t *t;
+	uint8_t **v;                 /* per series: values */
+	uint8_t **nulls;             /* per series: null bytes */
+	size_t n, cap, pos;          /* rows, room, rows not yet yielded */
+	arena_t *bytes;
+} dwin_t;
+
+/* Descending reads: a unit's points, spread evenly over its time range,
+ * size the windows. */
+typedef struct dest {
+	int64_t lo, hi;
+	uint64_t n;
+} dest_t;
+
 /* What a cursor captured of one partition when it was opened. */
 typedef struct pcap {
 	spart_t *p;                  /* referenced */
@@ -112,11 +157,24 @@ struct storage_cursor {
 	char *device;
 	size_t n;
 	storage_series_ref_t *refs;  /* strings copied */
-	int64_t start, end;
+	int64_t start, end;          /* the range being merged (descending: a window) */
+	int64_t rstart, rend;        /* the read's range (TTL applied) */
 	pcap_t *caps;                /* partitions in time order */
-	size_t n_caps, ci;           /* caps[ci - 1] is being read when in_part */
+	size_t n_caps, ci;           /* partitions entered so far */
+	size_t cur;                  /* caps[cur] is being read when in_part */
 	sser_t *ser;
 	int in_part;
+	/* descending */
+	int desc;
+	dest_t *est;                 /* the partition's units */
+	size_t n_est;
+	int64_t wlow, wnext;         /* data of the partition starts at wlow; the
+				      * next window ends at wnext */
+	int wleft;                   /* windows are left in the partition */
+	size_t wtarget;              /* points the next window should hold */
+	dwin_t win;
+	int summaries;               /* req->summaries */
+	int offer;                   /* the last peek offered the heap's top unit */
 	/* output */
 	storage_block_t blk;
 	storage_block_column_t *cols;
@@ -145,6 +203,10 @@ static void unit_close(unit_t *u)
 	col_free(&u->vals);
 	col_free(&u->rows);
 	mt_view_free(&u->view);
+	mem_free(u->blk);
+	u->blk = NULL;
+	u->n_blk = 0;
+	u->pend = P_NONE;
 	u->exhausted = 1;
 	u->n = u->pos = 0;
 }
@@ -195,63 +257,155 @@ static int file_err(larch_error_t *err, const unit_t *u)
 	return err ? err->code : LARCH_CORRUPTED;
 }
 
-/* Decode the next page of a file unit with points in range: LARCH_OK (run
- * set), LARCH_DONE (unit exhausted) or an error. */
-static int unit_next_page(unit_t *u, int64_t start, int64_t end, size_t es,
-			  larch_error_t *err)
+/* Move a file unit to its next page that may hold points in [start, end]
+ * (headers only; aligned: the time and the value page): LARCH_OK,
+ * LARCH_DONE (no page left) or an error. */
+static int unit_seek_page(unit_t *u, int64_t start, int64_t end, larch_error_t *err)
 {
 	for (;;) {
 		int rc;
-		col_clear(&u->times);
-		col_clear(&u->vals);
 		if (u->kind == U_CHUNK) {
 			rc = chunk_reader_next_page(u->cr, err);
 			if (rc == LARCH_DONE)
 				return rc;
 			if (rc)
 				return file_err(err, u);
-			if (page_outside(chunk_reader_page(u->cr), start, end))
-				continue;
-			if ((rc = chunk_reader_read_page(u->cr, 0, &u->times, &u->vals, err)))
-				return file_err(err, u);
-		} else {
-			rc = chunk_reader_next_page(u->tcr, err);
-			if (rc == LARCH_DONE)
-				return rc;
-			if (rc || (rc = chunk_reader_next_page(u->cr, err)) != LARCH_OK) {
-				if (rc == LARCH_DONE)
-					rc = err_set(err, LARCH_CORRUPTED, "value chunk at offset %llu "
-						     "has fewer pages than its time chunk",
-						     (unsigned long long)u->off);
-				return file_err(err, u);
-			}
-			const page_header_t *vp = chunk_reader_page(u->cr);
-			if (page_outside(chunk_reader_page(u->tcr), start, end) ||
-			    vp->uncompressed_size == 0 || page_outside(vp, start, end))
-				continue;
-			col_clear(&u->rows);
-			const uint8_t *present;
-			if ((rc = chunk_reader_read_times(u->tcr, 0, &u->rows, err)) ||
-			    (rc = chunk_reader_read_values(u->cr, u->rows.n, &u->vals, &present, err)))
-				return file_err(err, u);
-			if (col_reserve(&u->times, u->vals.n))
-				return cur_oom(err);
-			const int64_t *rt = COL_I64(&u->rows);
-			int64_t *t = COL_I64(&u->times);
-			for (size_t i = 0, k = 0; present && i < u->rows.n; i++)
-				if (present[i / 8] & (0x80 >> (i % 8)))
-					t[k++] = rt[i];
-			u->times.n = u->vals.n;
-		}
-		size_t n = page_filter(u, start, end, es);
-		if (n == 0)
+			if (!page_outside(chunk_reader_page(u->cr), start, end))
+				return LARCH_OK;
 			continue;
+		}
+		rc = chunk_reader_next_page(u->tcr, err);
+		if (rc == LARCH_DONE)
+			return rc;
+		if (rc || (rc = chunk_reader_next_page(u->cr, err)) != LARCH_OK) {
+			if (rc == LARCH_DONE)
+				rc = err_set(err, LARCH_CORRUPTED, "value chunk at offset %llu "
+					     "has fewer pages than its time chunk",
+					     (unsigned long long)u->off);
+			return file_err(err, u);
+		}
+		const page_header_t *vp = chunk_reader_page(u->cr);
+		if (!page_outside(chunk_reader_page(u->tcr), start, end) &&
+		    vp->uncompressed_size != 0 && !page_outside(vp, start, end))
+			return LARCH_OK;
+	}
+}
+
+/* Decode the current page of a file unit and keep its points in [start,
+ * end] outside the deletion ranges as the unit's run (u->n may be 0). */
+static int unit_read_page(unit_t *u, int64_t start, int64_t end, size_t es,
+			  larch_error_t *err)
+{
+	int rc;
+	col_clear(&u->times);
+	col_clear(&u->vals);
+	if (u->kind == U_CHUNK) {
+		if ((rc = chunk_reader_read_page(u->cr, 0, &u->times, &u->vals, err)))
+			return file_err(err, u);
+	} else {
+		col_clear(&u->rows);
+		const uint8_t *present;
+		if ((rc = chunk_reader_read_times(u->tcr, 0, &u->rows, err)) ||
+		    (rc = chunk_reader_read_values(u->cr, u->rows.n, &u->vals, &present, err)))
+			return file_err(err, u);
+		if (col_reserve(&u->times, u->vals.n))
+			return cur_oom(err);
+		const int64_t *rt = COL_I64(&u->rows);
+		int64_t *t = COL_I64(&u->times);
+		for (size_t i = 0, k = 0; present && i < u->rows.n; i++)
+			if (present[i / 8] & (0x80 >> (i % 8)))
+				t[k++] = rt[i];
+		u->times.n = u->vals.n;
+	}
+	u->n = page_filter(u, start, end, es);
+	u->pos = 0;
+	if (u->n) {
 		u->t = COL_I64(&u->times);
 		u->v = u->vals.data;
-		u->n = n;
-		u->pos = 0;
 		u->head = u->t[0];
-		return LARCH_OK;
+	}
+	return LARCH_OK;
+}
+
+/* 1 if [a, b] meets one of the n sorted, disjoint ranges iv (pairs). */
+static int ranges_meet(const int64_t *iv, size_t n, int64_t a, int64_t b)
+{
+	size_t lo = 0, hi = n; /* the first range ending at or after a */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (iv[2 * mid + 1] < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && iv[2 * lo] <= b;
+}
+
+/* 1 if statistics st (of the unit's type) describe a clean run: points
+ * present, [st's start, end] ∪ [a, b] (a bound the caller also trusts:
+ * the time page's range of an aligned page) inside [start, end], after
+ * the unit's earlier pages, and met by no deletion and no other unit. */
+static int stats_clean(const unit_t *u, const stats_t *st, tsfile_type_t type, int64_t a,
+		       int64_t b, int64_t start, int64_t end)
+{
+	const tsfile_stats_t *x = &st->s;
+	if (st->type != type || x->count == 0 || x->start_time > x->end_time)
+		return 0;
+	a = LR_MIN(a, x->start_time);
+	b = LR_MAX(b, x->end_time);
+	return a >= start && b <= end && a > u->prev_end &&
+	       !ranges_meet(u->dels, u->n_dels, a, b) && !ranges_meet(u->blk, u->n_blk, a, b);
+}
+
+/* The statistics of the current page of a file unit if the page may be
+ * offered as a summary, else NULL.  Pages of single-page chunks carry no
+ * statistics (their chunk's are offered instead). */
+static const stats_t *page_summary(const unit_t *u, tsfile_type_t type, int64_t start,
+				   int64_t end)
+{
+	const page_header_t *vp = chunk_reader_page(u->cr);
+	if (!u->sum || !vp->has_stats)
+		return NULL;
+	int64_t a = INT64_MAX, b = INT64_MIN;
+	if (u->kind == U_ALIGNED) {
+		const page_header_t *tp = chunk_reader_page(u->tcr);
+		if (!tp->has_stats || tp->stats.s.count == 0)
+			return NULL;
+		a = tp->stats.s.start_time;
+		b = tp->stats.s.end_time;
+	}
+	return stats_clean(u, &vp->stats, type, a, b, start, end) ? &vp->stats : NULL;
+}
+
+/* The end time of the current page by its statistics (INT64_MIN without). */
+static int64_t page_end(const unit_t *u)
+{
+	const page_header_t *vp = chunk_reader_page(u->cr);
+	return vp->has_stats && vp->stats.s.count ? vp->stats.s.end_time : INT64_MIN;
+}
+
+/* Move a file unit to its next page with points in range: a run (LARCH_OK),
+ * or a page summary (LARCH_OK with u->pend = P_PAGE), LARCH_DONE when the
+ * chunk has no more, or an error. */
+static int unit_next_page(unit_t *u, tsfile_type_t type, int64_t start, int64_t end,
+			  size_t es, larch_error_t *err)
+{
+	for (;;) {
+		int rc = unit_seek_page(u, start, end, err);
+		if (rc)
+			return rc;
+		const stats_t *st = page_summary(u, type, start, end);
+		u->prev_end = LR_MAX(u->prev_end, page_end(u));
+		if (st) {
+			u->pend = P_PAGE;
+			u->head = st->s.start_time;
+			u->n = u->pos = 0;
+			return LARCH_OK;
+		}
+		if ((rc = unit_read_page(u, start, end, es, err)))
+			return rc;
+		if (u->n)
+			return LARCH_OK;
 	}
 }
 
@@ -299,19 +453,21 @@ static int unit_open(unit_t *u, tsfile_type_t type, int64_t start, int64_t end, 
 		return err_set(err, LARCH_CORRUPTED, "%s: chunk at offset %llu holds %s, its index "
 			       "says %s", u->f->path, (unsigned long long)u->off,
 			       tsfile_type_name(h->type), tsfile_type_name(type));
-	return unit_next_page(u, start, end, es, err);
+	u->prev_end = INT64_MIN;
+	return unit_next_page(u, type, start, end, es, err);
 }
 
-/* Step past the current point (loading the next page when the run ends). */
-static int unit_advance(unit_t *u, size_t k, int64_t start, int64_t end, size_t es,
-			larch_error_t *err)
+/* Step past k points of the run (loading the next page when it ends). */
+static int unit_advance(unit_t *u, size_t k, tsfile_type_t type, int64_t start, int64_t end,
+			size_t es, larch_error_t *err)
 {
 	u->pos += k;
 	if (u->pos < u->n) {
 		u->head = u->t[u->pos];
 		return LARCH_OK;
 	}
-	int rc = u->kind == U_MEM ? unit_next_run(u) : unit_next_page(u, start, end, es, err);
+	int rc = u->kind == U_MEM ? unit_next_run(u) :
+				    unit_next_page(u, type, start, end, es, err);
 	if (rc == LARCH_DONE)
 		unit_close(u);
 	return rc == LARCH_DONE ? LARCH_OK : rc;
@@ -368,7 +524,8 @@ static uint32_t heap_pop(sser_t *s)
  *---------------------------------------------------------------------------*/
 
 /* Open every waiting unit that starts at or before the heap's smallest
- * time (or the first waiting one when the heap is empty). */
+ * time (or the first waiting one when the heap is empty).  A chunk that
+ * may be offered whole enters the heap unopened (P_CHUNK). */
 static int ser_open_waiting(storage_cursor_t *c, sser_t *s, larch_error_t *err)
 {
 	while (s->wi < s->n_wait) {
@@ -376,6 +533,13 @@ static int ser_open_waiting(storage_cursor_t *c, sser_t *s, larch_error_t *err)
 		if (s->n_heap && u->cstart > s->units[s->heap[0]].head)
 			break;
 		s->wi++;
+		if (u->sum && stats_clean(u, u->cst, s->type, INT64_MAX, INT64_MIN, c->start,
+					  c->end)) {
+			u->pend = P_CHUNK;
+			u->head = u->cst->s.start_time;
+			heap_push(s, (uint32_t)(u - s->units));
+			continue;
+		}
 		int rc = unit_open(u, s->type, c->start, c->end, s->es, err);
 		if (rc == LARCH_DONE) {
 			unit_close(u);
@@ -386,6 +550,39 @@ static int ser_open_waiting(storage_cursor_t *c, sser_t *s, larch_error_t *err)
 		heap_push(s, (uint32_t)(u - s->units));
 	}
 	return LARCH_OK;
+}
+
+/* Turn a unit offering a summary (popped from the heap) into one yielding
+ * points: open its chunk, or decode its page.  It offers no summary any
+ * more.  The caller pushes it back unless it is exhausted. */
+static int unit_decline(storage_cursor_t *c, sser_t *s, unit_t *u, larch_error_t *err)
+{
+	upend_t p = u->pend;
+	int rc;
+	u->pend = P_NONE;
+	u->sum = 0;
+	if (p == P_CHUNK)
+		rc = unit_open(u, s->type, c->start, c->end, s->es, err);
+	else if (!(rc = unit_read_page(u, c->start, c->end, s->es, err)) && !u->n)
+		rc = unit_next_page(u, s->type, c->start, c->end, s->es, err);
+	if (rc == LARCH_DONE)
+		unit_close(u);
+	return rc == LARCH_DONE ? LARCH_OK : rc;
+}
+
+/* Pass over the summary a unit offers (popped from the heap). */
+static int unit_accept(storage_cursor_t *c, sser_t *s, unit_t *u, larch_error_t *err)
+{
+	upend_t p = u->pend;
+	u->pend = P_NONE;
+	if (p == P_CHUNK) {
+		unit_close(u);
+		return LARCH_OK;
+	}
+	int rc = unit_next_page(u, s->type, c->start, c->end, s->es, err);
+	if (rc == LARCH_DONE)
+		unit_close(u);
+	return rc == LARCH_DONE ? LARCH_OK : rc;
 }
 
 /* Append points [pos, pos + k) of u to the series buffer. */
@@ -411,7 +608,28 @@ static int ser_take(sser_t *s, const unit_t *u, size_t k)
 	return LARCH_OK;
 }
 
-/* Refill the buffer of an emptied series with up to CAP merged points. */
+/* Step every unit whose head is t (a time just taken from another unit)
+ * past it.  A unit offering a summary there (its statistics lied about
+ * its range) is declined first. */
+static int ser_skip_ties(storage_cursor_t *c, sser_t *s, int64_t t, larch_error_t *err)
+{
+	int rc = LARCH_OK;
+	while (!rc && s->n_heap && s->units[s->heap[0]].head == t) {
+		uint32_t bi = heap_pop(s);
+		unit_t *b = &s->units[bi];
+		if (b->pend)
+			rc = unit_decline(c, s, b, err);
+		else
+			rc = unit_advance(b, 1, s->type, c->start, c->end, s->es, err);
+		if (!rc && !b->exhausted)
+			heap_push(s, bi);
+	}
+	return rc;
+}
+
+/* Refill the buffer of an emptied series with up to CAP merged points.  It
+ * stops early before a unit offering a summary when points are buffered
+ * (they come first); with none buffered, that unit is declined. */
 static int ser_fill(storage_cursor_t *c, sser_t *s, larch_error_t *err)
 {
 	s->bpos = s->bn = 0;
@@ -427,6 +645,17 @@ static int ser_fill(storage_cursor_t *c, sser_t *s, larch_error_t *err)
 		}
 		uint32_t ai = heap_pop(s);
 		unit_t *a = &s->units[ai];
+		if (a->pend) {
+			if (s->bn) {
+				heap_push(s, ai);
+				break;
+			}
+			if ((rc = unit_decline(c, s, a, err)))
+				return rc;
+			if (!a->exhausted)
+				heap_push(s, ai);
+			continue;
+		}
 		int64_t limit = s->n_heap ? s->units[s->heap[0]].head : INT64_MAX;
 		if (s->wi < s->n_wait && s->units[s->wait[s->wi]].cstart < limit)
 			limit = s->units[s->wait[s->wi]].cstart;
@@ -439,20 +668,15 @@ static int ser_fill(storage_cursor_t *c, sser_t *s, larch_error_t *err)
 					k++;
 			if (ser_take(s, a, k))
 				return cur_oom(err);
-			rc = unit_advance(a, k, c->start, c->end, s->es, err);
+			rc = unit_advance(a, k, s->type, c->start, c->end, s->es, err);
 		} else {
 			/* a tie at `limit`: a has the highest priority */
 			int64_t t = a->head;
 			if (ser_take(s, a, 1))
 				return cur_oom(err);
-			rc = unit_advance(a, 1, c->start, c->end, s->es, err);
-			while (!rc && s->n_heap && s->units[s->heap[0]].head == t) {
-				uint32_t bi = heap_pop(s);
-				unit_t *b = &s->units[bi];
-				if (!(rc = unit_advance(b, 1, c->start, c->end, s->es, err)) &&
-				    !b->exhausted)
-					heap_push(s, bi);
-			}
+			rc = unit_advance(a, 1, s->type, c->start, c->end, s->es, err);
+			if (!rc)
+				rc = ser_skip_ties(c, s, t, err);
 		}
 		if (rc)
 			return rc;
@@ -563,6 +787,11 @@ static int plan_file(storage_cursor_t *c, sser_t *s, size_t *cap, sfile_t *f, co
 		u->ver = f->version;
 		u->sub = cm->offset;
 		u->cstart = LR_MAX(st->start_time, c->start);
+		u->cend = LR_MIN(st->end_time, c->end);
+		u->count = st->count;
+		u->cst = &cm->stats;
+		u->sum = c->summaries;
+		u->prev_end = INT64_MIN;
 		u->f = f;
 		u->off = cm->offset;
 		u->toff = toff;
@@ -588,6 +817,51 @@ static void ser_plan_order(sser_t *s)
 	}
 }
 
+/* Summaries: give every file unit that may offer them the time ranges of
+ * the other units of the series meeting its own (merged, u->blk).  In the
+ * order by cstart, the units before u that meet it all cover a prefix of
+ * u's range, up to the largest cend before u; those after u that meet it
+ * are the run starting at or before u->cend.  A unit met by more than
+ * BLOCKED_MAX others offers none (bounded work and memory). */
+#define BLOCKED_MAX 64
+
+static int ser_plan_blocked(sser_t *s)
+{
+	int64_t before = INT64_MIN; /* the largest cend of the units so far */
+	for (size_t i = 0; i < s->n_wait; i++) {
+		unit_t *u = &s->units[s->wait[i]];
+		int64_t prior = before;
+		before = LR_MAX(before, u->cend);
+		if (!u->sum)
+			continue;
+		size_t n = prior >= u->cstart, j = i + 1;
+		while (j < s->n_wait && n <= BLOCKED_MAX && s->units[s->wait[j]].cstart <= u->cend) {
+			n++;
+			j++;
+		}
+		if (n > BLOCKED_MAX) {
+			u->sum = 0;
+			continue;
+		}
+		if (n == 0)
+			continue;
+		if (!(u->blk = mem_alloc(2 * n * sizeof(*u->blk))))
+			return LARCH_NO_MEMORY;
+		size_t k = 0;
+		if (prior >= u->cstart) {
+			u->blk[0] = u->cstart;
+			u->blk[1] = prior;
+			k = 1;
+		}
+		for (j = i + 1; k < n; j++, k++) {
+			u->blk[2 * k] = s->units[s->wait[j]].cstart;
+			u->blk[2 * k + 1] = s->units[s->wait[j]].cend;
+		}
+		u->n_blk = ranges_merge(u->blk, n);
+	}
+	return LARCH_OK;
+}
+
 /* Release what a capture holds. */
 static void cap_release(storage_cursor_t *c, pcap_t *cp)
 {
@@ -605,8 +879,8 @@ static void cap_release(storage_cursor_t *c, pcap_t *cp)
 	memset(cp, 0, sizeof *cp);
 }
 
-/* Leave the partition being read: drop its units and its capture. */
-static void part_release(storage_cursor_t *c)
+/* Drop the units planned for the partition being read. */
+static void units_release(storage_cursor_t *c)
 {
 	for (size_t i = 0; c->ser && i < c->n; i++) {
 		sser_t *s = &c->ser[i];
@@ -622,9 +896,18 @@ static void part_release(storage_cursor_t *c)
 		s->bpos = s->bn = 0;
 		s->done = 0;
 	}
+}
+
+/* Leave the partition being read: drop its units and its capture. */
+static void part_release(storage_cursor_t *c)
+{
+	units_release(c);
 	if (c->in_part)
-		cap_release(c, &c->caps[c->ci - 1]);
+		cap_release(c, &c->caps[c->cur]);
 	c->in_part = 0;
+	mem_free(c->est);
+	c->est = NULL;
+	c->n_est = 0;
 }
 
 /* Capture into cp the files (all of p's, or the given ones) and the
@@ -704,6 +987,8 @@ static int part_plan(storage_cursor_t *c, const pcap_t *cp, larch_error_t *err)
 			u->kind = U_MEM;
 			u->ver = cp->mt_vers[m];
 			u->cstart = LR_MAX(sn->tmin, c->start);
+			u->cend = LR_MIN(sn->tmax, c->end);
+			u->count = sn->n;
 			u->snap = sn;
 		}
 		s->wait = mem_alloc((s->n_units ? s->n_units : 1) * sizeof(*s->wait));
@@ -715,18 +1000,24 @@ static int part_plan(storage_cursor_t *c, const pcap_t *cp, larch_error_t *err)
 		s->n_wait = s->n_units;
 		s->wi = s->n_heap = 0;
 		ser_plan_order(s);
+		if (c->summaries && ser_plan_blocked(s))
+			return cur_oom(err);
 	}
 	return LARCH_OK;
 }
 
-/* Enter the next captured partition; LARCH_DONE when none is left. */
+/* Enter the next captured partition (descending: the previous one) and
+ * plan its units over the read's range; LARCH_DONE when none is left. */
 static int cur_enter(storage_cursor_t *c, larch_error_t *err)
 {
 	if (c->ci == c->n_caps)
 		return LARCH_DONE;
+	c->cur = c->desc ? c->n_caps - 1 - c->ci : c->ci;
 	c->ci++;
 	c->in_part = 1;
-	return part_plan(c, &c->caps[c->ci - 1], err);
+	c->start = c->rstart;
+	c->end = c->rend;
+	return part_plan(c, &c->caps[c->cur], err);
 }
 
 /* Capture the partitions ps[0..n) (references taken over): all of their
@@ -819,50 +1110,346 @@ static void block_union(storage_cursor_t *c)
 	}
 }
 
-int storage_cursor_next(storage_cursor_t *c, const storage_block_t **blk, larch_error_t *err)
+/* The next block of the units planned (c->blk): LARCH_OK, LARCH_DONE
+ * when they are drained, or an error. */
+static int plan_next(storage_cursor_t *c, larch_error_t *err)
 {
-	if (!c || !blk)
-		return err_set(err, LARCH_ILLEGAL_PARAMETER, "storage_cursor_next: NULL argument");
-	*blk = NULL;
-	if (c->failed) {
-		if (err)
-			*err = c->fail;
-		return c->fail.code;
-	}
-	int rc = LARCH_OK;
 	for (;;) {
-		if (!c->in_part) {
-			if ((rc = cur_enter(c, &c->fail)) == LARCH_DONE)
-				return LARCH_DONE;
-			if (rc)
-				break;
-		}
-		for (size_t k = 0; !rc && k < c->n; k++) {
+		for (size_t k = 0; k < c->n; k++) {
 			sser_t *s = &c->ser[k];
-			if (s->bpos == s->bn && !s->done)
-				rc = ser_fill(c, s, &c->fail);
+			int rc = s->bpos == s->bn && !s->done ? ser_fill(c, s, err) : LARCH_OK;
+			if (rc)
+				return rc;
 		}
-		if (rc)
-			break;
-		if (part_drained(c)) {
-			part_release(c);
-			continue;
-		}
+		if (part_drained(c))
+			return LARCH_DONE;
 		if (c->n == 1)
 			block_single(c);
 		else
 			block_union(c);
-		if (c->blk.n_rows == 0)
-			continue;
-		*blk = &c->blk;
-		return LARCH_OK;
+		if (c->blk.n_rows)
+			return LARCH_OK;
 	}
+}
+
+/* Ascending: partition after partition. */
+static int asc_next(storage_cursor_t *c, larch_error_t *err)
+{
+	for (;;) {
+		int rc = c->in_part ? LARCH_OK : cur_enter(c, err);
+		if (rc)
+			return rc;
+		if ((rc = plan_next(c, err)) != LARCH_DONE)
+			return rc;
+		part_release(c);
+	}
+}
+
+/*---------------------------------------------------------------------------
+ * Descending reads
+ *
+ * Partitions newest first; in each, windows of time growing back from the
+ * end of its data.  A window is planned and merged like an ascending read
+ * of that range (pages and chunks outside it are passed over by their
+ * statistics), its rows are kept, and they are yielded from the last.
+ * Windows are sized from the units' statistics to hold about wtarget
+ * points (CAP at first, doubling up to WIN_TARGET_MAX); a window that
+ * turns out to hold more than WIN_MAX rows (points bunched where the
+ * statistics could not tell) is dropped and read again a quarter as wide,
+ * so memory stays bounded.
+ *---------------------------------------------------------------------------*/
+
+#define WIN_TARGET_MAX ((size_t)1 << 16)
+#define WIN_MAX ((size_t)1 << 18)
+
+/* Points expected in [lo, hi]. */
+static double est_points(const storage_cursor_t *c, int64_t lo, int64_t hi)
+{
+	double n = 0;
+	for (size_t i = 0; i < c->n_est; i++) {
+		const dest_t *e = &c->est[i];
+		if (e->hi < lo || e->lo > hi)
+			continue;
+		int64_t a = LR_MAX(lo, e->lo), b = LR_MIN(hi, e->hi);
+		double part = (double)((uint64_t)b - (uint64_t)a) + 1;
+		double whole = (double)((uint64_t)e->hi - (uint64_t)e->lo) + 1;
+		n += (double)e->n * (part / whole);
+	}
+	return n;
+}
+
+/* The start of the window ending at hi: the latest time from which about
+ * wtarget points are expected, or the start of the partition's data. */
+static int64_t window_low(const storage_cursor_t *c, int64_t hi)
+{
+	double want = (double)c->wtarget;
+	uint64_t l = 0, r = (uint64_t)hi - (uint64_t)c->wlow; /* widths - 1 */
+	if (est_points(c, c->wlow, hi) <= want)
+		return c->wlow;
+	while (l < r) {
+		uint64_t mid = l + (r - l) / 2;
+		if (est_points(c, (int64_t)((uint64_t)hi - mid), hi) >= want)
+			r = mid;
+		else
+			l = mid + 1;
+	}
+	return (int64_t)((uint64_t)hi - l);
+}
+
+/* Enter the previous partition: its units give the estimates and the
+ * bounds of its data. */
+static int desc_enter(storage_cursor_t *c, larch_error_t *err)
+{
+	int rc = cur_enter(c, err);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	for (size_t k = 0; k < c->n; k++)
+		n += c->ser[k].n_units;
+	if (n && !(c->est = mem_alloc(n * sizeof(*c->est))))
+		return cur_oom(err);
+	c->wlow = INT64_MAX;
+	c->wnext = INT64_MIN;
+	for (size_t k = 0; k < c->n; k++)
+		for (size_t i = 0; i < c->ser[k].n_units; i++) {
+			const unit_t *u = &c->ser[k].units[i];
+			c->est[c->n_est++] = (dest_t){u->cstart, u->cend, u->count};
+			c->wlow = LR_MIN(c->wlow, u->cstart);
+			c->wnext = LR_MAX(c->wnext, u->cend);
+		}
+	units_release(c);
+	c->wleft = n > 0;
+	c->wtarget = CAP;
+	return LARCH_OK;
+}
+
+/* Room for `more` rows in the window. */
+static int win_reserve(storage_cursor_t *c, size_t more)
+{
+	dwin_t *w = &c->win;
+	if (w->n + more <= w->cap)
+		return LARCH_OK;
+	size_t cap = LR_MAX(w->cap * 2, w->n + more);
+	int64_t *t = mem_realloc(w->t, cap * sizeof(*t));
+	if (!t)
+		return LARCH_NO_MEMORY;
+	w->t = t;
+	for (size_t k = 0; k < c->n; k++) {
+		uint8_t *v = mem_realloc(w->v[k], cap * c->ser[k].es);
+		if (!v)
+			return LARCH_NO_MEMORY;
+		w->v[k] = v;
+		if (!(v = mem_realloc(w->nulls[k], cap)))
+			return LARCH_NO_MEMORY;
+		w->nulls[k] = v;
+	}
+	w->cap = cap;
+	return LARCH_OK;
+}
+
+/* Append the rows of c->blk to the window. */
+static int win_append(storage_cursor_t *c)
+{
+	dwin_t *w = &c->win;
+	size_t rows = c->blk.n_rows;
+	if (win_reserve(c, rows))
+		return LARCH_NO_MEMORY;
+	memcpy(w->t + w->n, c->blk.times, rows * sizeof(int64_t));
+	for (size_t k = 0; k < c->n; k++) {
+		size_t es = c->ser[k].es;
+		const uint8_t *nl = c->cols[k].nulls;
+		memcpy(w->v[k] + w->n * es, c->cols[k].values, rows * es);
+		memcpy(w->nulls[k] + w->n, nl, rows);
+		if (!type_is_binary(c->ser[k].type))
+			continue;
+		tsfile_bytes_t *b = (tsfile_bytes_t *)(void *)w->v[k] + w->n;
+		for (size_t i = 0; i < rows; i++) {
+			if (nl[i] || !b[i].len) {
+				b[i].ptr = "";
+				continue;
+			}
+			char *p = arena_alloc(w->bytes, b[i].len);
+			if (!p)
+				return LARCH_NO_MEMORY;
+			memcpy(p, b[i].ptr, b[i].len);
+			b[i].ptr = p;
+		}
+	}
+	w->n += rows;
+	return LARCH_OK;
+}
+
+/* Merge [lo, hi] of the partition into the window: LARCH_OK, LARCH_DONE if
+ * it holds more than WIN_MAX rows (and is wider than one time), or an
+ * error. */
+static int win_fill(storage_cursor_t *c, int64_t lo, int64_t hi, larch_error_t *err)
+{
+	c->win.n = c->win.pos = 0;
+	arena_reset(c->win.bytes);
+	c->start = lo;
+	c->end = hi;
+	int rc = part_plan(c, &c->caps[c->cur], err);
+	while (!rc && !(rc = plan_next(c, err))) {
+		if (win_append(c))
+			rc = cur_oom(err);
+		else if (c->win.n > WIN_MAX && lo < hi)
+			rc = LARCH_DONE;
+		else
+			continue;
+		break;
+	}
+	units_release(c);
+	if (rc == LARCH_DONE && c->win.n <= WIN_MAX)
+		return LARCH_OK;
+	return rc;
+}
+
+/* Read the next window of the partition. */
+static int desc_window(storage_cursor_t *c, larch_error_t *err)
+{
+	int64_t hi = c->wnext, lo = window_low(c, hi);
+	int rc;
+	while ((rc = win_fill(c, lo, hi, err)) == LARCH_DONE) {
+		lo = (int64_t)((uint64_t)hi - ((uint64_t)hi - (uint64_t)lo) / 4);
+		c->wtarget = LR_MAX(CAP, c->wtarget / 4);
+	}
+	if (rc)
+		return rc;
+	c->wleft = lo > c->wlow;
+	c->wnext = lo - c->wleft;
+	c->wtarget = LR_MIN(c->wtarget * 2, WIN_TARGET_MAX);
+	c->win.pos = c->win.n;
+	return LARCH_OK;
+}
+
+/* Yield up to CAP rows from the end of the window, reversed. */
+static void desc_emit(storage_cursor_t *c)
+{
+	dwin_t *w = &c->win;
+	size_t m = LR_MIN(CAP, w->pos);
+	for (size_t i = 0; i < m; i++)
+		c->otimes[i] = w->t[w->pos - 1 - i];
+	for (size_t k = 0; k < c->n; k++) {
+		size_t es = c->ser[k].es;
+		const uint8_t *v = w->v[k], *nl = w->nulls[k];
+		uint8_t *ov = c->ovals[k], *on = c->onulls[k];
+		for (size_t i = 0, r = w->pos - 1; i < m; i++, r--) {
+			memcpy(ov + i * es, v + r * es, es);
+			on[i] = nl[r];
+		}
+		c->cols[k].values = ov;
+		c->cols[k].nulls = on;
+	}
+	w->pos -= m;
+	c->blk.times = c->otimes;
+	c->blk.n_rows = m;
+}
+
+/* Descending: partition after partition backwards, window after window. */
+static int desc_next(storage_cursor_t *c, larch_error_t *err)
+{
+	for (;;) {
+		int rc = LARCH_OK;
+		if (c->win.pos) {
+			desc_emit(c);
+			return LARCH_OK;
+		}
+		if (!c->in_part)
+			rc = desc_enter(c, err);
+		else if (!c->wleft)
+			part_release(c);
+		else
+			rc = desc_window(c, err);
+		if (rc)
+			return rc;
+	}
+}
+
+/* Record a failure: every later call returns it. */
+static int cur_fail(storage_cursor_t *c, int rc, larch_error_t *err)
+{
 	c->failed = 1;
 	if (!c->fail.code)
 		c->fail.code = rc;
 	if (err)
 		*err = c->fail;
-	return rc;
+	return c->fail.code;
+}
+
+int storage_cursor_next(storage_cursor_t *c, const storage_block_t **blk, larch_error_t *err)
+{
+	if (!c || !blk)
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, "storage_cursor_next: NULL argument");
+	*blk = NULL;
+	c->offer = 0;
+	if (c->failed)
+		return cur_fail(c, c->fail.code, err);
+	int rc = c->desc ? desc_next(c, &c->fail) : asc_next(c, &c->fail);
+	if (rc == LARCH_OK)
+		*blk = &c->blk;
+	if (rc == LARCH_OK || rc == LARCH_DONE)
+		return rc;
+	return cur_fail(c, rc, err);
+}
+
+/* Summaries: the first unit of the series, in order, is the heap's top
+ * once every unit starting at or before it is opened. */
+int storage_cursor_peek_summary(storage_cursor_t *c, storage_summary_t *out,
+				larch_error_t *err)
+{
+	if (!c || !out || !c->summaries)
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, "storage_cursor_peek_summary: NULL "
+			       "argument or a cursor opened without summaries");
+	if (c->failed)
+		return cur_fail(c, c->fail.code, err);
+	c->offer = 0;
+	sser_t *s = &c->ser[0];
+	if (s->bpos < s->bn)
+		return LARCH_DONE;
+	int rc;
+	for (;;) {
+		if (!c->in_part && (rc = cur_enter(c, &c->fail)) != LARCH_OK)
+			return rc == LARCH_DONE ? rc : cur_fail(c, rc, err);
+		if ((rc = ser_open_waiting(c, s, &c->fail)))
+			return cur_fail(c, rc, err);
+		if (s->n_heap)
+			break;
+		part_release(c); /* every unit done */
+	}
+	const unit_t *u = &s->units[s->heap[0]];
+	if (!u->pend)
+		return LARCH_DONE;
+	const stats_t *st = u->pend == P_CHUNK ? u->cst : &chunk_reader_page(u->cr)->stats;
+	memset(out, 0, sizeof *out);
+	out->start = st->s.start_time;
+	out->end = st->s.end_time;
+	out->count = st->s.count;
+	out->type = s->type;
+	out->sum = type_is_binary(s->type) ? 0 : st->s.sum;
+	out->min = st->s.min;
+	out->max = st->s.max;
+	out->first = st->s.first;
+	out->last = st->s.last;
+	out->whole_chunk = u->pend == P_CHUNK;
+	c->offer = 1;
+	return LARCH_OK;
+}
+
+int storage_cursor_skip(storage_cursor_t *c, larch_error_t *err)
+{
+	if (!c || !c->offer)
+		return err_set(err, LARCH_ILLEGAL_PARAMETER,
+			       "storage_cursor_skip: no summary offered");
+	c->offer = 0;
+	sser_t *s = &c->ser[0];
+	uint32_t ui = heap_pop(s);
+	unit_t *u = &s->units[ui];
+	int rc = unit_accept(c, s, u, &c->fail);
+	if (rc)
+		return cur_fail(c, rc, err);
+	if (!u->exhausted)
+		heap_push(s, ui);
+	return LARCH_OK;
 }
 
 /*---------------------------------------------------------------------------
@@ -874,9 +1461,18 @@ void storage_cursor_free(storage_cursor_t *c)
 	if (!c)
 		return;
 	part_release(c);
-	for (size_t i = c->ci; i < c->n_caps; i++)
-		cap_release(c, &c->caps[i]);
+	for (size_t i = 0; i < c->n_caps; i++)
+		if (c->caps[i].p)
+			cap_release(c, &c->caps[i]);
 	mem_free(c->caps);
+	for (size_t k = 0; c->win.v && k < c->n; k++) {
+		mem_free(c->win.v[k]);
+		mem_free(c->win.nulls[k]);
+	}
+	mem_free(c->win.v);
+	mem_free(c->win.nulls);
+	mem_free(c->win.t);
+	arena_free(c->win.bytes);
 	for (size_t k = 0; c->ser && k < c->n; k++) {
 		mem_free(c->ser[k].bt);
 		mem_free(c->ser[k].bv);
@@ -901,8 +1497,8 @@ void storage_cursor_free(storage_cursor_t *c)
 
 /* Allocate a cursor for n series of device over [start, end]. */
 static int cursor_new(storage_t *s, const char *device, const storage_series_ref_t *refs,
-		      size_t n, int64_t start, int64_t end, storage_cursor_t **out,
-		      larch_error_t *err)
+		      size_t n, int64_t start, int64_t end, unsigned flags,
+		      storage_cursor_t **out, larch_error_t *err)
 {
 	storage_cursor_t *c = mem_calloc(1, sizeof(*c));
 	*out = c;
@@ -910,8 +1506,11 @@ static int cursor_new(storage_t *s, const char *device, const storage_series_ref
 		return cur_oom(err);
 	c->s = s;
 	c->n = n;
-	c->start = start;
-	c->end = end;
+	c->start = c->rstart = start;
+	c->end = c->rend = end;
+	c->summaries = (flags & STORAGE_READ_SUMMARIES) != 0;
+	c->desc = (flags & STORAGE_READ_DESC) != 0;
+	int out_arrays = n > 1 || c->desc;
 	c->device = mem_strdup(device);
 	c->refs = mem_calloc(n, sizeof(*c->refs));
 	c->ser = mem_calloc(n, sizeof(*c->ser));
@@ -919,7 +1518,11 @@ static int cursor_new(storage_t *s, const char *device, const storage_series_ref
 	c->zeros = mem_calloc(CAP, 1);
 	if (!c->device || !c->refs || !c->ser || !c->cols || !c->zeros)
 		return cur_oom(err);
-	if (n > 1) {
+	if (c->desc && (!(c->win.v = mem_calloc(n, sizeof(*c->win.v))) ||
+			!(c->win.nulls = mem_calloc(n, sizeof(*c->win.nulls))) ||
+			!(c->win.bytes = arena_new(0))))
+		return cur_oom(err);
+	if (out_arrays) {
 		c->otimes = mem_alloc(CAP * sizeof(int64_t));
 		c->ovals = mem_calloc(n, sizeof(*c->ovals));
 		c->onulls = mem_calloc(n, sizeof(*c->onulls));
@@ -940,7 +1543,7 @@ static int cursor_new(storage_t *s, const char *device, const storage_series_ref
 			return cur_oom(err);
 		if (type_is_binary(t) && !(sr->bytes = arena_new(0)))
 			return cur_oom(err);
-		if (n > 1 && (!(c->ovals[k] = mem_alloc(CAP * es)) ||
+		if (out_arrays && (!(c->ovals[k] = mem_alloc(CAP * es)) ||
 			      !(c->onulls[k] = mem_alloc(CAP))))
 			return cur_oom(err);
 	}
@@ -963,6 +1566,12 @@ static int check_refs(const storage_series_ref_t *refs, size_t n, larch_error_t 
 int storage_read(storage_t *s, const storage_read_t *req, storage_cursor_t **out,
 		 larch_error_t *err)
 {
+	return storage_read_flags(s, req, 0, out, err);
+}
+
+int storage_read_flags(storage_t *s, const storage_read_t *req, unsigned flags,
+		       storage_cursor_t **out, larch_error_t *err)
+{
 	if (out)
 		*out = NULL;
 	if (!s || !req || !out || !req->database || !req->device || !*req->device)
@@ -970,6 +1579,10 @@ int storage_read(storage_t *s, const storage_read_t *req, storage_cursor_t **out
 	int rc = check_refs(req->series, req->n, err);
 	if (rc)
 		return rc;
+	if ((flags & ~(STORAGE_READ_SUMMARIES | STORAGE_READ_DESC)) ||
+	    ((flags & STORAGE_READ_SUMMARIES) && (req->n != 1 || (flags & STORAGE_READ_DESC))))
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, "storage_read: bad flags 0x%x (summaries "
+			       "need one series read in ascending order)", flags);
 	storage_cursor_t *c;
 	int64_t start = req->start;
 	pthread_mutex_lock(&s->lock);
@@ -977,7 +1590,8 @@ int storage_read(storage_t *s, const storage_read_t *req, storage_cursor_t **out
 	int64_t cut = db ? storage_ttl_cut(s, db) : INT64_MIN;
 	pthread_mutex_unlock(&s->lock);
 	start = LR_MAX(start, cut);
-	if ((rc = cursor_new(s, req->device, req->series, req->n, start, req->end, &c, err))) {
+	if ((rc = cursor_new(s, req->device, req->series, req->n, start, req->end, flags, &c,
+			     err))) {
 		storage_cursor_free(c);
 		return rc;
 	}
@@ -1003,7 +1617,7 @@ int cursor_open_files(storage_t *s, spart_t *p, sfile_t **files, size_t n_files,
 {
 	*out = NULL;
 	storage_cursor_t *c;
-	int rc = cursor_new(s, device, refs, n, start, end, &c, err);
+	int rc = cursor_new(s, device, refs, n, start, end, 0, &c, err);
 	if (!rc && !(c->caps = mem_calloc(1, sizeof(*c->caps))))
 		rc = cur_oom(err);
 	if (!rc) {
@@ -1062,7 +1676,7 @@ static int part_window_last(storage_t *s, spart_t *p, const char *device,
 {
 	storage_cursor_t *c;
 	spart_t **ps = mem_alloc(sizeof(*ps));
-	int rc = ps ? cursor_new(s, device, ref, 1, start, end, &c, err) : cur_oom(err);
+	int rc = ps ? cursor_new(s, device, ref, 1, start, end, 0, &c, err) : cur_oom(err);
 	if (rc) {
 		mem_free(ps);
 		if (ps)

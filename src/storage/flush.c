@@ -216,7 +216,16 @@ typedef struct fwriter {
 	const char *path;
 	const tsfile_config_t *cfg;
 	tsfile_writer_t *w;       /* opened at the first row */
+	int64_t tmin, tmax;       /* times of the rows written */
 } fwriter_t;
+
+/* Write a tablet of n >= 1 rows (times ascending) and widen the span. */
+static int fw_write(fwriter_t *fw, const tsfile_tablet_t *tb, larch_error_t *err)
+{
+	fw->tmin = LR_MIN(fw->tmin, tb->times[0]);
+	fw->tmax = LR_MAX(fw->tmax, tb->times[tb->n_rows - 1]);
+	return tsfile_writer_write_tablet(fw->w, tb, err);
+}
 
 static int fw_open(fwriter_t *fw, larch_error_t *err)
 {
@@ -287,7 +296,7 @@ static int write_aligned(fwriter_t *fw, const mt_dev_t *d, uint64_t del_seq, int
 			cols[j] = (tsfile_column_t){ms[j].name, ms[j].type, vals[which[j]],
 						    nulls[which[j]]};
 		tsfile_tablet_t tb = {d->path, n, t, k, cols};
-		rc = tsfile_writer_write_tablet(fw->w, &tb, err);
+		rc = n ? fw_write(fw, &tb, err) : LARCH_OK;
 	}
 	mem_free(ms);
 	mem_free(cols);
@@ -320,18 +329,19 @@ static int write_series(fwriter_t *fw, const mt_dev_t *d, uint64_t del_seq, int6
 			size_t n = mt_rows_part(&rows, p, &t, &v, &nl);
 			tsfile_column_t col = {m.name, m.type, v, nl};
 			tsfile_tablet_t tb = {d->path, n, t, 1, &col};
-			rc = tsfile_writer_write_tablet(fw->w, &tb, err);
+			rc = n ? fw_write(fw, &tb, err) : LARCH_OK;
 		}
 		mt_rows_free(&rows);
 	}
 	return rc;
 }
 
-/* Write mt to path; *wrote = 0 when no point survived (no file made). */
+/* Write mt to path; *wrote = 0 when no point survived (no file made),
+ * else [*tmin, *tmax] spans the points written. */
 static int write_memtable(storage_t *s, memtable_t *mt, const char *path, uint64_t del_seq,
-			  int64_t cut, int *wrote, larch_error_t *err)
+			  int64_t cut, int *wrote, int64_t *tmin, int64_t *tmax, larch_error_t *err)
 {
-	fwriter_t fw = {path, &s->opt.tsfile, NULL};
+	fwriter_t fw = {path, &s->opt.tsfile, NULL, INT64_MAX, INT64_MIN};
 	mt_dev_t **devs = mem_alloc((mt->n_devs ? mt->n_devs : 1) * sizeof(*devs));
 	if (!devs)
 		return err_set(err, LARCH_NO_MEMORY, "out of memory flushing");
@@ -346,6 +356,8 @@ static int write_memtable(storage_t *s, memtable_t *mt, const char *path, uint64
 	}
 	mem_free(devs);
 	*wrote = fw.w != NULL;
+	*tmin = fw.tmin;
+	*tmax = fw.tmax;
 	if (!fw.w)
 		return rc;
 	if (rc) {
@@ -419,19 +431,22 @@ static int flush_memtable(storage_t *s, memtable_t *mt, larch_error_t *err)
 	pthread_mutex_unlock(&s->lock);
 	int rc = dropped ? LARCH_OK : spart_side_dir(p, mt->unseq, dir, err);
 	int wrote = 0;
+	int64_t tmin = 0, tmax = 0;
 	if (!dropped && !rc) {
 		if ((size_t)snprintf(path, sizeof path, "%s/%llu-0.tsfile", dir,
 				     (unsigned long long)mt->version) >= sizeof path)
 			return err_set(err, LARCH_STORAGE_ERROR, "path too long under %s", dir);
-		rc = write_memtable(s, mt, path, del_seq, cut, &wrote, err);
+		rc = write_memtable(s, mt, path, del_seq, cut, &wrote, &tmin, &tmax, err);
 		if (rc)
 			unlink(path);
 		else if (wrote)
 			rc = dir_sync(dir, err);
 	}
 	sfile_t *f = NULL;
-	if (!rc && wrote && (rc = sfile_load(path, mt->version, 0, mt->unseq, &f, err)))
+	if (!rc && wrote && (rc = sfile_new(path, mt->version, 0, mt->unseq, tmin, tmax, &f, err)))
 		unlink(path);
+	if (f)
+		sfile_account(f, &s->reader_bytes);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&p->lock);
@@ -441,9 +456,14 @@ static int flush_memtable(storage_t *s, memtable_t *mt, larch_error_t *err)
 		rc = carry_deletions(mt, del_seq, f, err);
 		if (!rc && spart_add_file(p, f))
 			rc = err_set(err, LARCH_NO_MEMORY, "out of memory publishing %s", path);
-		if (!rc && sfile_all_deleted(f)) {
+		/* deletions made during the flush may cover the whole file
+		 * (checked only then: it needs the file's index) */
+		if (!rc && f->n_mods && sfile_reader_open(f, NULL) == LARCH_OK &&
+		    sfile_all_deleted(f)) {
 			sfile_remove(f);
 			spart_drop_file(p, f);
+		} else if (!rc) {
+			storage_reader_park(s, f); /* opened when read */
 		}
 	}
 	if (!rc)
@@ -548,6 +568,10 @@ void *flush_main(void *arg)
 			continue;
 		}
 		cond_wait_ms(&s->flush_cond, &s->lock, 1000);
+		/* idle: close the readers queries left open beyond the budget */
+		pthread_mutex_unlock(&s->lock);
+		storage_readers_trim(s);
+		pthread_mutex_lock(&s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;

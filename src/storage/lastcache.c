@@ -2,7 +2,9 @@
  * lastcache.c — the last-value cache: the latest point of each series, by
  * series id.
  *
- * An entry is in one of three states:
+ * Only series whose last point was asked for have an entry (a write-only
+ * workload costs no memory here).  An entry is in one of four states:
+ *   PENDING  a lookup missed and is computing the answer; no point yet
  *   PARTIAL  only writes made since the entry appeared are known: the entry
  *            holds the latest of them, older data may hold a later point;
  *            not an answer by itself
@@ -10,16 +12,19 @@
  *   NONE     the series has no point
  * A write offers its latest point per series (lastcache_offer, called with
  * the partition lock held, so offers of one series come in write order): it
- * creates a PARTIAL entry or replaces the point when its time is not older
- * (equal times: the later write wins).  A lookup that misses computes the
- * answer from memtables and files and stores it with lastcache_store, which
- * combines it with whatever writes offered meanwhile.  Deletions and drops
- * forget entries and bump the epoch; a computation that started before the
- * bump is not stored (it may have seen the deleted points).
+ * turns a PENDING entry PARTIAL, or replaces the point when its time is not
+ * older (equal times: the later write wins); a series without an entry is
+ * left alone.  A lookup that misses creates a PENDING entry (lastcache_get)
+ * before it captures memtables and files, computes the answer and stores it
+ * with lastcache_store, which combines it with whatever writes offered
+ * meanwhile — so no write between the capture and the store is lost.
+ * Deletions and drops forget entries and bump the epoch; a computation that
+ * started before the bump is not stored (it may have seen the deleted
+ * points), nor one whose PENDING entry is gone.
  */
 #include "storage/storage_int.h"
 
-enum { LC_PARTIAL = 1, LC_KNOWN, LC_NONE };
+enum { LC_PENDING = 1, LC_PARTIAL, LC_KNOWN, LC_NONE };
 
 typedef struct lc_entry {
 	int state;
@@ -138,20 +143,19 @@ void lastcache_unlock(lastcache_t *c)
 void lastcache_offer(lastcache_t *c, uint32_t id, int64_t time, tsfile_type_t type,
 		     const void *value)
 {
-	tsfile_value_t v = value_of(type, value);
-	lc_entry_t *e = hmap_get_u64(&c->map, id);
-	if (e && e->state != LC_NONE && e->type == type && time < e->time)
+	lc_entry_t *e = c->map.n ? hmap_get_u64(&c->map, id) : NULL;
+	if (!e)
 		return;
-	if (!e) {
-		e = entry_new(c, id);
-		if (e)
-			e->state = LC_PARTIAL;
-	} else if (e->state == LC_NONE) {
+	if ((e->state == LC_PARTIAL || e->state == LC_KNOWN) && e->type == type && time < e->time)
+		return;
+	if (e->state == LC_PENDING)
+		e->state = LC_PARTIAL;
+	else if (e->state == LC_NONE)
 		e->state = LC_KNOWN;
-	} else if (e->type != type) {
+	else if (e->type != type)
 		e->state = LC_PARTIAL; /* a series of another type: start over */
-	}
-	if (e && entry_set(c, e, time, type, &v))
+	tsfile_value_t v = value_of(type, value);
+	if (entry_set(c, e, time, type, &v))
 		entry_free(c, hmap_del_u64(&c->map, id)); /* out of memory: forget */
 }
 
@@ -196,9 +200,11 @@ int lastcache_get(lastcache_t *c, uint32_t id, tsfile_type_t type, arena_t *aren
 {
 	pthread_mutex_lock(&c->lock);
 	lc_entry_t *e = hmap_get_u64(&c->map, id);
-	int hit = e && e->state != LC_PARTIAL && (e->state == LC_NONE || e->type == type);
+	int hit = e && (e->state == LC_NONE || (e->state == LC_KNOWN && e->type == type));
 	if (hit && entry_out(e, arena, time, value, found))
 		hit = -1;
+	if (!e && (e = entry_new(c, id))) /* out of memory: answered, not remembered */
+		e->state = LC_PENDING;
 	pthread_mutex_unlock(&c->lock);
 	return hit;
 }
@@ -216,16 +222,16 @@ int lastcache_store(lastcache_t *c, uint64_t epoch, uint32_t id, int found, int6
 		    int *out_found, arena_t *arena)
 {
 	pthread_mutex_lock(&c->lock);
-	/* after a deletion intervened the result is answered, not remembered */
-	lc_entry_t *e = NULL;
-	if (epoch == c->epoch && !(e = hmap_get_u64(&c->map, id)))
-		e = entry_new(c, id);
+	/* after a deletion intervened, or without the PENDING entry that
+	 * collected the writes made meanwhile, the result is answered, not
+	 * remembered */
+	lc_entry_t *e = epoch == c->epoch ? hmap_get_u64(&c->map, id) : NULL;
 	if (e) {
 		/* what writes offered since (PARTIAL) or another lookup stored
 		 * (KNOWN) is at least as new as the computed point for equal
 		 * times */
-		int keep = e->state != 0 && e->state != LC_NONE && e->type == value->type &&
-			   (!found || e->time >= time);
+		int keep = (e->state == LC_PARTIAL || e->state == LC_KNOWN) &&
+			   e->type == value->type && (!found || e->time >= time);
 		if (!keep && found && entry_set(c, e, time, value->type, value)) {
 			entry_free(c, hmap_del_u64(&c->map, id));
 			e = NULL;

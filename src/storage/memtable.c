@@ -26,7 +26,9 @@
 #include "storage/storage_int.h"
 #include "tsfile/meta.h"
 
-#define MT_MIN_ROWS 16u
+/* First capacity of chunk 0: small, because a memtable may hold a million
+ * series of a few points each. */
+#define MT_MIN_ROWS 8u
 #define MT_ARENA_BLOCK (64u * 1024u)
 
 /* Row r of a chunked array of elements of es bytes. */
@@ -390,7 +392,8 @@ static int grp_add_col(memtable_t *mt, mt_group_t *g, const storage_column_t *wc
 	if (g->n_chunks == 0 && grp_grow(mt, g, 1))
 		return LARCH_NO_MEMORY;
 	if (g->ncols == g->cap_cols) {
-		uint32_t cap = g->cap_cols ? g->cap_cols * 2 : 4;
+		/* 1 first: a non-aligned group never holds more */
+		uint32_t cap = g->cap_cols ? g->cap_cols * 2 : 1;
 		mt_col_t *cols = mem_realloc(g->cols, cap * sizeof(*cols));
 		if (!cols)
 			return LARCH_NO_MEMORY;

@@ -98,6 +98,9 @@ static int load_partition(storage_t *s, sdb_t *db, int64_t id, uint64_t *max_ver
 			if (si->stats.count && spart_raise_seqmax(p, si->device, si->stats.end_time))
 				rc = err_set(err, LARCH_NO_MEMORY, "out of memory loading partitions");
 		}
+		/* loaded: its index is read again when a query needs it */
+		sfile_account(p->files[i], &s->reader_bytes);
+		sfile_reader_close_idle(p->files[i], 1);
 	}
 	if (!rc && p->n_files == 0) {
 		/* nothing left: forget the partition and its directory */

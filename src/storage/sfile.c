@@ -9,6 +9,14 @@
  * (tsfile_writer_open_append truncates it after its last complete chunk
  * group and writes the index); a file that holds no chunk group is removed.
  *
+ * Reader residency.  A reader holds the file's whole index in memory
+ * (hundreds of bytes per series), so a loaded file keeps only its time
+ * range, size and deletions, and its reader is open only while used: it
+ * is (re)opened by sfile_ref — every user takes a reference under the part
+ * lock — and closed again, under the part lock, once no reference but the
+ * partition's remains (right after publishing, and by the storage's trim
+ * of least recently used readers beyond its budget).
+ *
  * .mods2 (IoTDB 2.x, reference §10): a bare sequence of entries, no header;
  * we write only TREE_DELETION entries with exact paths:
  *
@@ -42,6 +50,7 @@
 #include <zlib.h>
 
 #include "storage/storage_int.h"
+#include "tsfile/reader.h"
 
 #define MODS_TREE_DELETION 1
 #define MODS_MAX_FILE ((size_t)1 << 30)
@@ -541,6 +550,49 @@ static int sfile_repair(const char *path, larch_error_t *err)
 	return rc;
 }
 
+/* Memory of an open reader's index, estimated from its arrays and arena
+ * (counted in the storage's reader_bytes against its budget). */
+static uint64_t reader_size(const tsfile_reader_t *r)
+{
+	return arena_used(r->arena) + r->n_devices * sizeof(rdev_t) +
+	       r->n_series * (sizeof(tsfile_series_info_t) + sizeof(rseries_t) + sizeof(rname_t));
+}
+
+static void reader_attach(sfile_t *f, tsfile_reader_t *r)
+{
+	f->reader = r;
+	f->reader_bytes = reader_size(r);
+	if (f->acct)
+		atomic_fetch_add(f->acct, f->reader_bytes);
+}
+
+static void reader_detach(sfile_t *f)
+{
+	if (f->acct)
+		atomic_fetch_sub(f->acct, f->reader_bytes);
+	tsfile_reader_close(f->reader);
+	f->reader = NULL;
+	f->reader_bytes = 0;
+}
+
+/* A new sfile_t for path with one reference, no reader, its size from
+ * the file system; NULL when out of memory. */
+static sfile_t *sfile_alloc(const char *path, uint64_t version, uint32_t level, int unseq)
+{
+	sfile_t *f = mem_calloc(1, sizeof(*f));
+	if (!f || !(f->path = mem_strdup(path))) {
+		mem_free(f);
+		return NULL;
+	}
+	atomic_init(&f->refs, 1);
+	f->version = version;
+	f->level = level;
+	f->unseq = unseq;
+	struct stat st;
+	f->size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return f;
+}
+
 int sfile_load(const char *path, uint64_t version, uint32_t level, int unseq, sfile_t **out,
 	       larch_error_t *err)
 {
@@ -565,17 +617,12 @@ int sfile_load(const char *path, uint64_t version, uint32_t level, int unseq, sf
 		remove_with_mods(path);
 		return LARCH_OK;
 	}
-	sfile_t *f = mem_calloc(1, sizeof(*f));
-	if (!f || !(f->path = mem_strdup(path))) {
-		mem_free(f);
+	sfile_t *f = sfile_alloc(path, version, level, unseq);
+	if (!f) {
 		tsfile_reader_close(r);
 		return err_set(err, LARCH_NO_MEMORY, "out of memory loading %s", path);
 	}
-	atomic_init(&f->refs, 1);
-	f->reader = r;
-	f->version = version;
-	f->level = level;
-	f->unseq = unseq;
+	reader_attach(f, r);
 	f->tmin = INT64_MAX;
 	f->tmax = INT64_MIN;
 	for (size_t i = 0; i < ns; i++) {
@@ -585,8 +632,6 @@ int sfile_load(const char *path, uint64_t version, uint32_t level, int unseq, sf
 		f->tmin = LR_MIN(f->tmin, si->stats.start_time);
 		f->tmax = LR_MAX(f->tmax, si->stats.end_time);
 	}
-	struct stat st;
-	f->size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	if ((rc = sfile_load_mods(f, err))) {
 		sfile_unref(f);
 		return rc;
@@ -595,16 +640,61 @@ int sfile_load(const char *path, uint64_t version, uint32_t level, int unseq, sf
 	return LARCH_OK;
 }
 
+int sfile_new(const char *path, uint64_t version, uint32_t level, int unseq, int64_t tmin,
+	      int64_t tmax, sfile_t **out, larch_error_t *err)
+{
+	if (!(*out = sfile_alloc(path, version, level, unseq)))
+		return err_set(err, LARCH_NO_MEMORY, "out of memory publishing %s", path);
+	(*out)->tmin = tmin;
+	(*out)->tmax = tmax;
+	return LARCH_OK;
+}
+
+void sfile_account(sfile_t *f, _Atomic uint64_t *acct)
+{
+	f->acct = acct;
+	if (f->reader)
+		atomic_fetch_add(acct, f->reader_bytes);
+}
+
+int sfile_reader_open(sfile_t *f, larch_error_t *err)
+{
+	if (f->reader)
+		return LARCH_OK;
+	tsfile_reader_t *r;
+	int rc = tsfile_reader_open(f->path, &r, err);
+	if (rc) {
+		err_prefix(err, "reopening %s", f->path);
+		return rc;
+	}
+	reader_attach(f, r);
+	return LARCH_OK;
+}
+
+uint64_t sfile_reader_close_idle(sfile_t *f, int owners)
+{
+	uint64_t bytes = f->reader_bytes;
+	if (!f->reader || atomic_load(&f->refs) != owners)
+		return 0;
+	reader_detach(f);
+	return bytes;
+}
+
 void sfile_ref(sfile_t *f)
 {
+	static _Atomic uint64_t use_clock;
 	atomic_fetch_add(&f->refs, 1);
+	f->last_use = atomic_fetch_add(&use_clock, 1) + 1;
+	if (!f->reader)
+		sfile_reader_open(f, NULL); /* failure: see storage_int.h */
 }
 
 void sfile_unref(sfile_t *f)
 {
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
-	tsfile_reader_close(f->reader);
+	if (f->reader)
+		reader_detach(f);
 	mods_free(f->mods, f->n_mods);
 	mem_free(f->path);
 	mem_free(f);
@@ -680,6 +770,8 @@ int sfile_add_mods(sfile_t *f, const smod_t *mods, size_t n, larch_error_t *err)
 int sfile_mod_ranges(const sfile_t *f, const char *device, const char *measurement,
 		     int64_t **iv, size_t *n, size_t *cap)
 {
+	if (!f->reader)
+		return LARCH_NO_MEMORY; /* sfile_ref could not open it */
 	for (size_t i = 0; i < f->n_mods; i++) {
 		const smod_t *m = &f->mods[i];
 		if (strcmp(m->measurement, measurement) || strcmp(m->device, device))

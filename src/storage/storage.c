@@ -220,13 +220,8 @@ void spart_unref(spart_t *p)
 		sfile_unref(p->files[i]);
 	mem_free(p->files);
 	mem_free(p->sealed);
-	for (uint32_t i = 0; i < p->seqmax.cap; i++) {
-		seqmax_t *m = p->seqmax.slots[i].val;
-		if (m) {
-			mem_free(m->device);
-			mem_free(m);
-		}
-	}
+	for (uint32_t i = 0; i < p->seqmax.cap; i++)
+		mem_free(p->seqmax.slots[i].val); /* its device path is in the same block */
 	hmap_free(&p->seqmax);
 	pthread_mutex_destroy(&p->lock);
 	sdb_unref(p->db);
@@ -413,13 +408,14 @@ int spart_raise_seqmax(spart_t *p, const char *device, int64_t t)
 			m->t = t;
 		return LARCH_OK;
 	}
-	if (!(m = mem_alloc(sizeof(*m))) || !(m->device = mem_strdup(device))) {
-		mem_free(m);
+	/* one block per device: the entry, then its path (one per device of
+	 * every partition, so it counts when devices hold few series) */
+	size_t len = strlen(device);
+	if (!(m = mem_alloc(sizeof(*m) + len + 1)))
 		return LARCH_NO_MEMORY;
-	}
+	m->device = memcpy(m + 1, device, len + 1);
 	m->t = t;
 	if (hmap_put_str(&p->seqmax, m->device, m)) {
-		mem_free(m->device);
 		mem_free(m);
 		return LARCH_NO_MEMORY;
 	}
@@ -847,6 +843,8 @@ static int delete_in_part(spart_t *p, const storage_series_ref_t *refs, size_t n
 	for (size_t fi = 0; !rc && fi < p->n_files;) {
 		sfile_t *f = p->files[fi];
 		size_t k = 0;
+		if ((rc = sfile_reader_open(f, err)))
+			break;
 		for (size_t i = 0; i < n; i++) {
 			const tsfile_series_info_t *si =
 				tsfile_reader_find_series(f->reader, refs[i].device, refs[i].measurement);
@@ -985,6 +983,7 @@ int storage_delete(storage_t *s, const char *database, const storage_series_ref_
 		rc = storage_delete_apply(s, database, series, n, start, end, err);
 	gate_open(s);
 	storage_scratch_put(s, b);
+	storage_readers_trim(s); /* the deletion opened the readers of its files */
 	if (!rc)
 		rc = wal_sync(s->wal, err);
 	return rc;
@@ -1043,6 +1042,95 @@ int storage_set_ttl(storage_t *s, const char *database, int64_t ttl, larch_error
 }
 
 /*---------------------------------------------------------------------------
+ * Open TsFile readers
+ *---------------------------------------------------------------------------*/
+
+/* Open the reader of every file of `database` (readers pinned). */
+static int readers_open_all(storage_t *s, const char *database, larch_error_t *err)
+{
+	spart_t **ps;
+	size_t np;
+	int rc = storage_parts_all(s, database, &ps, &np, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < np; i++) {
+		pthread_mutex_lock(&ps[i]->lock);
+		for (size_t k = 0; !rc && k < ps[i]->n_files; k++)
+			rc = sfile_reader_open(ps[i]->files[k], err);
+		pthread_mutex_unlock(&ps[i]->lock);
+	}
+	storage_parts_release(ps, np);
+	return rc;
+}
+
+void storage_reader_park(storage_t *s, sfile_t *f)
+{
+	if (!atomic_load(&s->readers_pinned))
+		sfile_reader_close_idle(f, 2);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Idle open readers of the partitions: their last_use stamps into *uses
+ * (mem_alloc'd, *n); with cut != 0, close those used at or before cut
+ * instead. */
+static void readers_scan(storage_t *s, spart_t **ps, size_t np, uint64_t cut, uint64_t **uses,
+			 size_t *n)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < np; i++) {
+		spart_t *p = ps[i];
+		pthread_mutex_lock(&p->lock);
+		for (size_t k = 0; k < p->n_files && !atomic_load(&s->readers_pinned); k++) {
+			sfile_t *f = p->files[k];
+			if (!f->reader || atomic_load(&f->refs) != 1)
+				continue;
+			if (cut) {
+				if (f->last_use <= cut)
+					sfile_reader_close_idle(f, 1);
+				continue;
+			}
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				uint64_t *u = mem_realloc(*uses, cap * sizeof(*u));
+				if (!u)
+					break; /* trim what is known so far */
+				*uses = u;
+			}
+			(*uses)[(*n)++] = f->last_use;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+void storage_readers_trim(storage_t *s)
+{
+	uint64_t open = atomic_load(&s->reader_bytes);
+	if (open <= s->reader_budget || atomic_load(&s->readers_pinned))
+		return;
+	spart_t **ps;
+	size_t np, n = 0;
+	if (storage_parts_all(s, NULL, &ps, &np, NULL))
+		return;
+	uint64_t *uses = NULL;
+	readers_scan(s, ps, np, 0, &uses, &n);
+	if (n) {
+		/* close the least recently used share: as many as the excess over
+		 * half the budget represents of the open bytes, at least one */
+		qsort(uses, n, sizeof(*uses), u64_cmp);
+		double share = (double)(open - s->reader_budget / 2) / (double)open;
+		size_t k = (size_t)(share * (double)n);
+		readers_scan(s, ps, np, uses[k < n ? k : n - 1], NULL, NULL);
+	}
+	mem_free(uses);
+	storage_parts_release(ps, np);
+}
+
+/*---------------------------------------------------------------------------
  * Last value
  *---------------------------------------------------------------------------*/
 
@@ -1070,7 +1158,15 @@ int storage_last(storage_t *s, const char *database, const storage_series_ref_t 
 		memset(&v, 0, sizeof v);
 		v.type = ref->type;
 		int f = 0;
-		if ((rc = cursor_series_last(s, database, ref, arena, &t, &v, &f, err)))
+		/* cursor_series_last reads the index of every file of the
+		 * database: open them all and keep them open meanwhile */
+		atomic_fetch_add(&s->readers_pinned, 1);
+		rc = readers_open_all(s, database, err);
+		if (!rc)
+			rc = cursor_series_last(s, database, ref, arena, &t, &v, &f, err);
+		atomic_fetch_sub(&s->readers_pinned, 1);
+		storage_readers_trim(s);
+		if (rc)
 			return rc;
 		v.type = ref->type;
 		if (lastcache_store(s->last, epoch, ref->id, f, t, &v, time, value, found, arena))
@@ -1180,6 +1276,7 @@ int storage_open(const char *dir, const storage_options_t *o, storage_t **out,
 		s->opt.memtable_bytes = DEFAULT_MEMTABLE_BYTES;
 	s->budget = o->memory_budget ? o->memory_budget : budget_detect();
 	s->mt_limit = s->budget / 2;
+	s->reader_budget = o->reader_cache_bytes ? o->reader_cache_bytes : s->budget / 16;
 	s->seal_bytes = LR_MAX(LR_MIN(s->opt.memtable_bytes, s->mt_limit / 2), MIN_SEAL_BYTES);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->gate_lock, NULL);
@@ -1260,6 +1357,7 @@ void storage_stats(storage_t *s, storage_stats_t *out)
 	out->recovery_seconds = s->st_rec_seconds;
 	out->last_cache_bytes = lastcache_bytes(s->last);
 	out->pool_bytes = pool_bytes(s->pool);
+	out->reader_bytes = atomic_load(&s->reader_bytes);
 	if (s->wal) {
 		wal_stats_t ws;
 		wal_stats(s->wal, &ws);

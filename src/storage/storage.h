@@ -81,6 +81,9 @@ typedef struct storage_options {
 	int64_t (*clock)(void *ctx);
 	void *clock_ctx;
 	tsfile_config_t tsfile;          /* page/chunk sizes and defaults of files written */
+	uint64_t reader_cache_bytes;     /* memory for the indexes of open TsFile
+					  * readers (0: memory_budget / 16); idle
+					  * ones beyond it are closed */
 } storage_options_t;
 
 /* Fill *o with the defaults listed above. */
@@ -207,12 +210,67 @@ typedef struct storage_cursor storage_cursor_t;
 int storage_read(storage_t *s, const storage_read_t *req, storage_cursor_t **out,
 		 larch_error_t *err);
 
+/* Flags of storage_read_flags. */
+#define STORAGE_READ_SUMMARIES 1u /* offer summaries (below); one series, ascending */
+#define STORAGE_READ_DESC 2u      /* newest first: blocks, and the times in each
+				   * block, strictly descending */
+
+/* storage_read with flags (0: the same as storage_read).  Summaries with
+ * several series or with STORAGE_READ_DESC, and unknown flags, are
+ * LARCH_ILLEGAL_PARAMETER.  A descending read touches the newest data
+ * first: it reads windows of time growing back from the end of the range
+ * (sized by the statistics of chunks and memtables), so taking the first
+ * blocks costs about what those blocks hold, whatever lies before. */
+int storage_read_flags(storage_t *s, const storage_read_t *req, unsigned flags,
+		       storage_cursor_t **out, larch_error_t *err);
+
 /* Next block: LARCH_OK with *blk valid until the next call or the free,
  * LARCH_DONE at the end, or an error (LARCH_CORRUPTED for a bad page, with
  * the file named). */
 int storage_cursor_next(storage_cursor_t *c, const storage_block_t **blk, larch_error_t *err);
 
 void storage_cursor_free(storage_cursor_t *c);
+
+/* Summaries (a cursor opened with STORAGE_READ_SUMMARIES; one series).
+ *
+ * A summary stands for a clean run of points of the series that need not
+ * be decoded: a whole chunk (from the file index, without reading it) or a
+ * whole page of a TsFile, lying entirely inside the read's range (after
+ * TTL), with no deletion touching its time range and no other source of
+ * the series (another chunk, file, unsequence file or memtable) whose time
+ * range meets it.  Its points are exactly the points the cursor would
+ * otherwise yield for times [start, end], and none of them is yielded
+ * twice: before each step the caller may peek, then either skip (accept
+ * the summary) or call storage_cursor_next as usual (which then decodes
+ * that run and yields its points).
+ *
+ *   while (peek(c, &sum) == LARCH_OK ? (use sum, skip(c)) : next(c, &blk) == LARCH_OK) ...
+ *
+ * Values follow tsfile_stats_t: first/last are the values at start/end;
+ * min/max and first/last have is_null = 1 where TsFile's statistics do not
+ * keep them (min/max of BOOLEAN and TEXT; all four of BLOB); sum is the sum
+ * of the values (BOOLEAN: the number of trues; 0 for byte-string types).
+ * Byte strings point into the cursor and stay valid until its next call. */
+typedef struct storage_summary {
+	int64_t start, end;      /* times of the first and last point */
+	uint64_t count;          /* points, >= 1 */
+	tsfile_type_t type;
+	double sum;
+	tsfile_value_t min, max, first, last;
+	int whole_chunk;         /* 1: a whole chunk (from the index), 0: one page */
+} storage_summary_t;
+
+/* LARCH_OK with *sum when the next points of the cursor form a summary;
+ * LARCH_DONE when they do not (points come first: call
+ * storage_cursor_next) or nothing is left; an error (the cursor's failure,
+ * LARCH_ILLEGAL_PARAMETER on a cursor without summaries). */
+int storage_cursor_peek_summary(storage_cursor_t *c, storage_summary_t *sum,
+				larch_error_t *err);
+
+/* Accept the summary the last storage_cursor_peek_summary returned: its
+ * points are passed over.  LARCH_ILLEGAL_PARAMETER if no summary is offered
+ * (no peek, or another call since). */
+int storage_cursor_skip(storage_cursor_t *c, larch_error_t *err);
 
 /*---------------------------------------------------------------------------
  * Deletion, drop, TTL
@@ -238,8 +296,9 @@ int storage_drop_partition(storage_t *s, const char *database, int64_t partition
 /* The partition id of a time. */
 int64_t storage_partition_of(const storage_t *s, int64_t time);
 
-/* Set the TTL of one database (0 = forever; overrides options.ttl).  Not
- * persisted: the engine sets it again after each open. */
+/* Set the TTL of one database (0: back to options.ttl).  Not persisted
+ * here: the schema keeps TTLs and the engine sets them again after each
+ * open. */
 int storage_set_ttl(storage_t *s, const char *database, int64_t ttl, larch_error_t *err);
 
 /*---------------------------------------------------------------------------
@@ -276,6 +335,7 @@ typedef struct storage_stats {
 	double recovery_seconds;     /* time open spent replaying the WAL */
 	uint64_t last_cache_bytes;   /* memory of the last-value cache */
 	uint64_t pool_bytes;         /* memtable chunks kept for reuse */
+	uint64_t reader_bytes;       /* indexes of open TsFile readers */
 } storage_stats_t;
 
 void storage_stats(storage_t *s, storage_stats_t *out);

@@ -334,6 +334,14 @@ typedef struct sfile {
 	smod_t *mods;        /* part lock */
 	size_t n_mods, cap_mods;
 	int removed;         /* unlinked; the reader stays usable */
+	/* Reader residency (sfile.c): `reader` (the file's whole index, several
+	 * hundred bytes per series) is NULL while closed.  It is opened by
+	 * sfile_ref and sfile_reader_open and closed when nobody but the
+	 * partition holds the file (sfile_reader_close_idle); both with the
+	 * part lock held. */
+	_Atomic uint64_t *acct;  /* open reader bytes of the storage (may be NULL) */
+	uint64_t reader_bytes;   /* this reader's share of *acct (0 while closed) */
+	uint64_t last_use;       /* use clock at its last reference (part lock) */
 } sfile_t;
 
 /* Open the TsFile at path (repairing an unfinished one with force-append)
@@ -341,8 +349,25 @@ typedef struct sfile {
  * complete chunk group and was removed. */
 int sfile_load(const char *path, uint64_t version, uint32_t level, int unseq, sfile_t **out,
 	       larch_error_t *err);
+/* A file this process has just written and closed (complete, no .mods2
+ * yet) whose points span [tmin, tmax]: an sfile_t without an open reader
+ * (sfile_load would parse its index only to learn the time range). */
+int sfile_new(const char *path, uint64_t version, uint32_t level, int unseq, int64_t tmin,
+	      int64_t tmax, sfile_t **out, larch_error_t *err);
+/* Take a reference (part lock held, or f not yet published) and open the
+ * reader if it is closed: f->reader is usable while the reference is held.
+ * If opening fails (out of memory, I/O) f->reader stays NULL and
+ * sfile_mod_ranges fails for f, so a capture that calls it for each file it
+ * referenced (cursor.c) fails cleanly instead of reading a NULL reader. */
 void sfile_ref(sfile_t *f);
 void sfile_unref(sfile_t *f);
+/* Count f's open reader in *acct from now on (loaders call it once). */
+void sfile_account(sfile_t *f, _Atomic uint64_t *acct);
+/* Open f's reader if it is closed (part lock held). */
+int sfile_reader_open(sfile_t *f, larch_error_t *err);
+/* Close f's reader if exactly `owners` references are held (the partition's,
+ * plus the caller's own if any); part lock held.  Returns the bytes freed. */
+uint64_t sfile_reader_close_idle(sfile_t *f, int owners);
 /* Append deletion entries to the .mods2 of the TsFile at tsfile_path
  * (created if missing; fsync'd, and its directory when created). */
 int mods_append_file(const char *tsfile_path, const smod_t *mods, size_t n,
@@ -352,7 +377,7 @@ int sfile_add_mods(sfile_t *f, const smod_t *mods, size_t n, larch_error_t *err)
 /* 1 if f already has exactly this entry (a replayed deletion adds none). */
 int sfile_has_mod(const sfile_t *f, const char *device, const char *measurement, int64_t start,
 		  int64_t end);
-/* 1 if every point of the file is deleted by its entries. */
+/* 1 if every point of the file is deleted by its entries (reader open). */
 int sfile_all_deleted(const sfile_t *f);
 /* Unlink the TsFile and its .mods2 (the reader stays open until the last
  * reference goes). */
@@ -362,7 +387,8 @@ void sfile_mods_path(char *buf, const char *tsfile_path);
 /* Parse "<version>-<level>.tsfile"; 0 ok, -1 not such a name. */
 int sfile_parse_name(const char *name, uint64_t *version, uint32_t *level);
 /* Matching deletion intervals of device.measurement, appended to *iv (pairs
- * start, end) — mem_alloc'd, *n pairs. */
+ * start, end) — mem_alloc'd, *n pairs.  Fails (LARCH_NO_MEMORY) when out
+ * of memory or when f's reader is not open (see sfile_ref). */
 int sfile_mod_ranges(const sfile_t *f, const char *device, const char *measurement,
 		     int64_t **iv, size_t *n, size_t *cap);
 
@@ -405,7 +431,8 @@ typedef struct sdb {
 	hmap_t parts;        /* partition id -> spart_t (s->lock) */
 } sdb_t;
 
-/* Largest time of a device in the partition's sequence data. */
+/* Largest time of a device in the partition's sequence data (one block:
+ * device points just past the entry). */
 typedef struct seqmax {
 	char *device;
 	int64_t t;
@@ -490,6 +517,11 @@ struct storage {
 	_Atomic uint64_t st_writes, st_points, st_stalls, st_flushes, st_compactions;
 	uint64_t st_rec_records, st_rec_bytes;
 	double st_rec_seconds;
+
+	/* open TsFile readers (storage.c: storage_readers_trim) */
+	_Atomic uint64_t reader_bytes; /* their index memory */
+	uint64_t reader_budget;        /* trim beyond this */
+	_Atomic int readers_pinned;    /* last-value lookups reading every reader */
 };
 
 /* Find or create a database (create = 1) (s->lock held); NULL if absent or
@@ -541,6 +573,14 @@ int spart_drop_file(spart_t *p, sfile_t *f);
 int spart_raise_seqmax(spart_t *p, const char *device, int64_t t);
 /* Directory of one side of a partition, created if missing. */
 int spart_side_dir(spart_t *p, int unseq, char *buf, larch_error_t *err);
+
+/* Open readers: close the least recently used idle ones until they hold
+ * at most half of reader_budget (nothing while readers are pinned or the
+ * budget is not exceeded).  Any thread holding no lock. */
+void storage_readers_trim(storage_t *s);
+/* After publishing f (part lock held, the caller holding its own
+ * reference): close its reader unless a last-value lookup pins readers. */
+void storage_reader_park(storage_t *s, sfile_t *f);
 
 /* The TTL cut of database db: points with time < the result are expired
  * (INT64_MIN when there is no TTL). */
@@ -631,7 +671,8 @@ lastcache_t *lastcache_new(void);
 void lastcache_free(lastcache_t *c);
 /* Offer the latest point of a write for series id, between lastcache_lock
  * and lastcache_unlock (the writer holds its partition locks, so offers of
- * one series arrive in write order). */
+ * one series arrive in write order).  Only series with an entry (asked for
+ * before) are updated. */
 void lastcache_lock(lastcache_t *c);
 void lastcache_unlock(lastcache_t *c);
 void lastcache_offer(lastcache_t *c, uint32_t id, int64_t time, tsfile_type_t type,
@@ -640,7 +681,8 @@ void lastcache_offer(lastcache_t *c, uint32_t id, int64_t time, tsfile_type_t ty
 void lastcache_forget(lastcache_t *c, uint32_t id);
 void lastcache_clear(lastcache_t *c);
 /* Look up: 1 if the cache knows the series (then *time, *value and
- * *found are set). */
+ * *found are set); 0 on a miss, which leaves a PENDING entry collecting
+ * the writes offered until lastcache_store; -1 out of memory. */
 int lastcache_get(lastcache_t *c, uint32_t id, tsfile_type_t type, arena_t *arena,
 		  int64_t *time, tsfile_value_t *value, int *found);
 /* Epoch: bumped by every forget/clear; a computed value is stored only if

@@ -1,0 +1,943 @@
+/*
+ * aggregate.c — aggregation queries: aggregates over the whole time range
+ * or per GROUP BY time window, GROUP BY LEVEL, HAVING, FILL, LIMIT/OFFSET,
+ * SLIMIT/SOFFSET.  The arithmetic lives in agg.h; this file drives it.
+ *
+ * Each select item is instantiated per match of its paths (analyze.c).
+ * Every aggregate call of an instance becomes a call (deduplicated by its
+ * display name) with one accumulator state per window; result columns are
+ * either a call or an expression over calls.
+ *
+ * Feeding the states:
+ *   - without a value filter, when every call takes bare series, each
+ *     series is read alone with summaries: a page or chunk lying whole
+ *     inside one window (and usable by every call of the series) is
+ *     accumulated from its statistics without decoding;
+ *   - otherwise one time-merged stream (raw.c) of every input, filtered by
+ *     WHERE, with non-path inputs (sum(s1 + 1), count_if(s1 > 0, 2))
+ *     evaluated per block.
+ *
+ * GROUP BY LEVEL merges the states of calls with the same function and
+ * level name (count(root.ln.*.*.status): nodes above the levels kept, the
+ * others but the measurement replaced by *).  Results are materialized (one
+ * row per window; windows are bounded) in a query_table_t.
+ */
+#include <stdio.h>
+
+#include "query/agg.h"
+#include "query/query_int.h"
+
+/* Bytes of accumulator states one query may hold. */
+#define AGG_MAX_STATE_BYTES ((size_t)1 << 30)
+
+typedef struct agg_call {
+	char *name;                /* display name: count(root.sg.d1.s1) */
+	agg_fn_t fn;
+	ast_expr_t *in[2];         /* input expressions (instantiated) */
+	size_t n_in;
+	int bare;                  /* every input is a bare path */
+	size_t stream_col[2];      /* stream columns of the inputs (stream feeding) */
+	size_t state_off;          /* offset of its window-0 state in a row of states */
+	size_t group;              /* output group (GROUP BY LEVEL), else itself */
+} agg_call_t;
+
+typedef struct agg_out {
+	char *name;
+	size_t call;               /* a bare call (or group), or (size_t)-1 */
+	ast_expr_t *expr;          /* expression over calls */
+	expr_t *x;
+	tsfile_type_t type;
+} agg_out_t;
+
+typedef struct agg_q {
+	q_plan_t *p;
+	larch_error_t *err;
+	agg_call_t *calls;
+	size_t n_calls, cap_calls;
+	q_map_t call_of_node;      /* FUNC instance node -> call */
+	q_map_t call_of_name;      /* hash of name -> call (verified by strcmp) */
+	agg_out_t *outs;
+	size_t n_outs, cap_outs;
+	ast_expr_t *having;        /* instantiated HAVING, or NULL */
+	int windowed;
+	agg_windows_t w;
+	uint64_t n_win;
+	size_t row_bytes;          /* states of all calls for one window */
+	uint8_t *states;           /* n_win * row_bytes */
+	int inited;
+} agg_q_t;
+
+static int agg_oom(larch_error_t *err)
+{
+	return err_set(err, LARCH_NO_MEMORY, "out of memory in an aggregation query");
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+static int grow(arena_t *a, void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	void *n = arena_alloc(a, ncap * elem);
+	if (!n)
+		return -1;
+	if (*cap)
+		memcpy(n, *arr, *cap * elem);
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static char *format_name(q_plan_t *p, const ast_expr_t *e)
+{
+	buf_t b = BUF_INIT;
+	char *s = NULL;
+
+	expr_format(e, q_name_full, p, &b);
+	buf_put_u8(&b, 0);
+	if (buf_ok(&b))
+		s = arena_strndup(p->arena, (const char *)b.data, b.len - 1);
+	buf_free(&b);
+	return s;
+}
+
+/*---------------------------------------------------------------------------
+ * Calls
+ *---------------------------------------------------------------------------*/
+
+/* Type of an input expression: a bare path's series type, else compiled. */
+static int input_type(agg_q_t *q, ast_expr_t *e, tsfile_type_t *t)
+{
+	q_plan_t *p = q->p;
+	expr_t *x;
+
+	if (e->kind == AST_E_PATH) {
+		*t = p->series[q_leaf_series(e->path)].type;
+		return LARCH_OK;
+	}
+	int rc = expr_compile(p->ctx, e, q_bind_series, NULL, p, p->arena, &x, q->err);
+	if (rc)
+		return rc;
+	*t = expr_type(x);
+	expr_free(x);
+	return LARCH_OK;
+}
+
+/* Register the aggregate call node e (an instance), deduplicated. */
+static int add_call(agg_q_t *q, const ast_expr_t *e, size_t *idx)
+{
+	q_plan_t *p = q->p;
+	agg_kind_t kind;
+	tsfile_type_t types[2];
+	agg_fn_t fn;
+	int rc;
+
+	if (!agg_lookup(e->sval, &kind))
+		return err_set(q->err, LARCH_SEMANTIC_ERROR, "Invalid Aggregation function: %s",
+			       e->sval);
+	size_t n_in = agg_kind_inputs(kind);
+	if (e->n_list < n_in || (e->n_list > n_in && kind != AGG_COUNT_IF))
+		return err_set(q->err, LARCH_SEMANTIC_ERROR,
+			       "aggregation function %s at position %d takes %zu input%s",
+			       e->sval, e->pos, n_in, n_in > 1 ? "s" : "");
+	for (size_t i = 0; i < n_in; i++)
+		if ((rc = input_type(q, e->list[i], &types[i])))
+			return rc;
+	if ((rc = agg_resolve(e->sval, types, n_in, e->attrs, e->n_attrs, &fn, q->err)))
+		return rc;
+	if (kind == AGG_COUNT_IF && e->n_list > 1 &&
+	    (rc = agg_set_keep(&fn, e->list[1], q->err)))
+		return rc;
+	char *name = format_name(p, e);
+	if (!name)
+		return agg_oom(q->err);
+	uint64_t h = name_hash(name);
+	if (q_map_get(&q->call_of_name, h, idx) && !strcmp(q->calls[*idx].name, name))
+		return q_map_put(&q->call_of_node, (uintptr_t)e, *idx) ? agg_oom(q->err) : 0;
+	if (grow(p->arena, (void **)&q->calls, &q->cap_calls, q->n_calls + 1, sizeof(agg_call_t)))
+		return agg_oom(q->err);
+	agg_call_t *c = &q->calls[q->n_calls];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->fn = fn;
+	c->n_in = n_in;
+	c->bare = 1;
+	for (size_t i = 0; i < n_in; i++) {
+		c->in[i] = e->list[i];
+		c->bare &= e->list[i]->kind == AST_E_PATH;
+	}
+	c->group = q->n_calls;
+	*idx = q->n_calls++;
+	if (q_map_put(&q->call_of_name, h, *idx) ||
+	    q_map_put(&q->call_of_node, (uintptr_t)e, *idx))
+		return agg_oom(q->err);
+	return LARCH_OK;
+}
+
+/* Register every aggregate call in e (not descending into them). */
+static int add_calls(agg_q_t *q, const ast_expr_t *e, int depth)
+{
+	size_t idx;
+	int rc;
+
+	if (!e || depth > AST_MAX_DEPTH)
+		return LARCH_OK;
+	if (e->kind == AST_E_FUNC && expr_is_aggregate_name(e->sval))
+		return add_call(q, e, &idx);
+	if (e->kind == AST_E_PATH)
+		return err_set(q->err, LARCH_SEMANTIC_ERROR,
+			       "Raw data and aggregation hybrid query is not supported: %s",
+			       e->path->text);
+	if ((rc = add_calls(q, e->a, depth + 1)) || (rc = add_calls(q, e->b, depth + 1)) ||
+	    (rc = add_calls(q, e->c, depth + 1)))
+		return rc;
+	for (size_t i = 0; i < e->n_list; i++)
+		if ((rc = add_calls(q, e->list[i], depth + 1)))
+			return rc;
+	return LARCH_OK;
+}
+
+/* expr_bind_agg_fn: an aggregate node of an instance -> its call's column. */
+static int bind_call(void *arg, const ast_expr_t *call, size_t *input, tsfile_type_t *type,
+		     larch_error_t *err)
+{
+	agg_q_t *q = arg;
+
+	if (!q_map_get(&q->call_of_node, (uintptr_t)call, input))
+		return err_set(err, LARCH_INTERNAL_ERROR, "aggregate at position %d not bound",
+			       call->pos);
+	*type = q->calls[*input].fn.out_type;
+	return LARCH_OK;
+}
+
+static int no_path(void *arg, const ast_path_t *path, size_t *input, tsfile_type_t *type,
+		   larch_error_t *err)
+{
+	(void)arg;
+	(void)input;
+	(void)type;
+	return err_set(err, LARCH_SEMANTIC_ERROR,
+		       "Raw data and aggregation hybrid query is not supported: %s", path->text);
+}
+
+typedef struct out_arg {
+	agg_q_t *q;
+	const ast_result_col_t *rc;
+	size_t made;
+} out_arg_t;
+
+static int emit_out(q_plan_t *p, void *arg, ast_expr_t *inst, larch_error_t *err)
+{
+	out_arg_t *a = arg;
+	agg_q_t *q = a->q;
+	int rc;
+
+	if (a->rc->alias && a->made)
+		return err_set(err, LARCH_SEMANTIC_ERROR,
+			       "alias '%s' can only be matched with one time series", a->rc->alias);
+	if ((rc = add_calls(q, inst, 0)))
+		return rc;
+	if (grow(p->arena, (void **)&q->outs, &q->cap_outs, q->n_outs + 1, sizeof(agg_out_t)))
+		return agg_oom(err);
+	agg_out_t *o = &q->outs[q->n_outs];
+	memset(o, 0, sizeof(*o));
+	o->expr = inst;
+	o->call = (size_t)-1;
+	if (inst->kind == AST_E_FUNC && expr_is_aggregate_name(inst->sval)) {
+		q_map_get(&q->call_of_node, (uintptr_t)inst, &o->call);
+		o->type = q->calls[o->call].fn.out_type;
+		o->name = q->calls[o->call].name;
+	} else {
+		if ((rc = expr_compile(p->ctx, inst, no_path, bind_call, q, p->arena, &o->x, err)))
+			return rc;
+		o->type = expr_type(o->x);
+		o->name = format_name(p, inst);
+		if (!o->name)
+			return agg_oom(err);
+	}
+	if (a->rc->alias)
+		o->name = a->rc->alias;
+	q->n_outs++;
+	a->made++;
+	return LARCH_OK;
+}
+
+static int emit_having(q_plan_t *p, void *arg, ast_expr_t *inst, larch_error_t *err)
+{
+	agg_q_t *q = arg;
+	int rc = add_calls(q, inst, 0);
+
+	if (rc)
+		return rc;
+	if (!q->having) {
+		q->having = inst;
+		return LARCH_OK;
+	}
+	ast_expr_t *and = arena_calloc(p->arena, 1, sizeof(*and));
+	if (!and)
+		return agg_oom(err);
+	and->kind = AST_E_BINARY;
+	and->op = AST_OP_AND;
+	and->a = q->having;
+	and->b = inst;
+	q->having = and;
+	return LARCH_OK;
+}
+
+/*---------------------------------------------------------------------------
+ * GROUP BY LEVEL
+ *---------------------------------------------------------------------------*/
+
+/* The level name of a series path: nodes at the given levels (root is 0)
+ * and (keep_last) the last node kept, every other node (but root)
+ * replaced by *. */
+static int level_path(q_plan_t *p, const char *path, int keep_last, buf_t *b)
+{
+	const ast_select_t *sel = p->sel;
+	size_t len = strlen(path), prev = 0;
+	int level = 0;
+
+	for (size_t end = 0;; level++) {
+		size_t cut = schema_path_level_len(path, len, level);
+		if (!cut)
+			break;
+		end = cut;
+		int keep = level == 0 || (end == len && keep_last);
+		for (size_t i = 0; i < sel->n_group_levels; i++)
+			keep |= sel->group_levels[i] == level;
+		if (level)
+			buf_put_u8(b, '.');
+		if (keep)
+			buf_put(b, path + prev + (level ? 1 : 0), end - prev - (level ? 1 : 0));
+		else
+			buf_put_u8(b, '*');
+		prev = end;
+	}
+	return buf_ok(b) ? 0 : -1;
+}
+
+/* Group the bare single-input calls by (function, level name); outputs
+ * become the groups in order of first appearance. */
+static int level_group(agg_q_t *q)
+{
+	q_plan_t *p = q->p;
+	q_map_t seen = { 0 };
+	size_t n_groups = 0;
+	int rc = LARCH_OK;
+
+	for (size_t i = 0; i < q->n_outs && !rc; i++) {
+		agg_out_t *o = &q->outs[i];
+		if (o->call == (size_t)-1 || q->calls[o->call].n_in != 1 || !q->calls[o->call].bare) {
+			rc = err_set(q->err, LARCH_SEMANTIC_ERROR,
+				     "GROUP BY LEVEL supports aggregation functions of one series only");
+			break;
+		}
+		agg_call_t *c = &q->calls[o->call];
+		buf_t b = BUF_INIT;
+		buf_put(&b, c->fn.name, strlen(c->fn.name));
+		buf_put_u8(&b, '(');
+		/* the measurement stays unless the select path had a wildcard there */
+		const ast_path_t *lp = c->in[0]->path;
+		int keep_last = lp->n && !strchr(lp->nodes[lp->n - 1], '*');
+		if (level_path(p, p->series[q_leaf_series(lp)].path, keep_last, &b)) {
+			buf_free(&b);
+			rc = agg_oom(q->err);
+			break;
+		}
+		buf_put(&b, ")", 2);
+		char *name = buf_ok(&b) ? arena_strndup(p->arena, (char *)b.data, b.len - 1) : NULL;
+		buf_free(&b);
+		if (!name) {
+			rc = agg_oom(q->err);
+			break;
+		}
+		size_t g;
+		uint64_t h = name_hash(name);
+		if (q_map_get(&seen, h, &g) && !strcmp(q->outs[g].name, name)) {
+			c->group = q->outs[g].call;
+			continue;
+		}
+		c->group = o->call;
+		o->name = name;
+		q->outs[n_groups] = *o;
+		if (q_map_put(&seen, h, n_groups++))
+			rc = agg_oom(q->err);
+	}
+	/* calls appearing twice in the select list keep their first group */
+	q->n_outs = rc ? q->n_outs : n_groups;
+	q_map_free(&seen);
+	return rc;
+}
+
+/*---------------------------------------------------------------------------
+ * Windows and states
+ *---------------------------------------------------------------------------*/
+
+static int windows_setup(agg_q_t *q)
+{
+	q_plan_t *p = q->p;
+	const ast_group_time_t *g = p->sel->group_time;
+	agg_duration_t interval, step;
+	int64_t start, end, lo, hi;
+	int inf, rc;
+
+	q->n_win = 1;
+	if (!g)
+		return LARCH_OK;
+	if ((rc = query_eval_time(p->ctx, g->start, &start, q->err)) ||
+	    (rc = query_eval_time(p->ctx, g->end, &end, q->err)) ||
+	    (rc = agg_duration_from_expr(g->interval, p->ctx->precision, 0, &interval, &inf,
+					 q->err)))
+		return rc;
+	step = interval;
+	if (g->step && (rc = agg_duration_from_expr(g->step, p->ctx->precision, 0, &step, &inf,
+						    q->err)))
+		return rc;
+	if ((rc = agg_windows_init(&q->w, start, end, &interval, &step, g->left_open,
+				   p->ctx->precision, p->ctx->tz, q->err)))
+		return rc;
+	q->windowed = 1;
+	q->n_win = q->w.n;
+	/* read only what the windows hold: intersect the WHERE ranges */
+	agg_windows_range(&q->w, &lo, &hi);
+	size_t k = 0;
+	for (size_t i = 0; i < p->n_ranges; i++) {
+		time_range_t r = p->ranges[i];
+		r.start = LR_MAX(r.start, lo);
+		r.end = LR_MIN(r.end, hi);
+		if (r.start <= r.end)
+			p->ranges[k++] = r;
+	}
+	p->n_ranges = k;
+	return LARCH_OK;
+}
+
+static int states_setup(agg_q_t *q)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < q->n_calls; i++) {
+		q->calls[i].state_off = off;
+		off += (agg_state_size(&q->calls[i].fn) + 7) & ~(size_t)7;
+	}
+	q->row_bytes = off ? off : 8;
+	if (q->n_win > AGG_MAX_STATE_BYTES / q->row_bytes)
+		return err_set(q->err, LARCH_SEMANTIC_ERROR,
+			       "GROUP BY gives %llu windows: too many to aggregate at once",
+			       (unsigned long long)q->n_win);
+	q->states = mem_alloc((size_t)q->n_win * q->row_bytes);
+	if (!q->states)
+		return agg_oom(q->err);
+	for (uint64_t k = 0; k < q->n_win; k++)
+		for (size_t i = 0; i < q->n_calls; i++)
+			agg_init(&q->calls[i].fn, q->states + k * q->row_bytes + q->calls[i].state_off);
+	q->inited = 1;
+	return LARCH_OK;
+}
+
+static void states_free(agg_q_t *q)
+{
+	if (!q->inited) {
+		mem_free(q->states);
+		return;
+	}
+	for (size_t i = 0; i < q->n_calls; i++) {
+		if (!agg_needs_free(&q->calls[i].fn))
+			continue;
+		for (uint64_t k = 0; k < q->n_win; k++)
+			agg_free(&q->calls[i].fn, q->states + k * q->row_bytes + q->calls[i].state_off);
+	}
+	mem_free(q->states);
+}
+
+static void *state_of(agg_q_t *q, size_t call, uint64_t k)
+{
+	return q->states + k * q->row_bytes + q->calls[call].state_off;
+}
+
+/* Accumulate rows [0, n) (ascending times) into the calls ci[0..nc), with
+ * inputs columns cols[slot[j][..]] per call. */
+typedef struct feed {
+	const size_t *calls;
+	size_t n_calls;
+	larch_column_t (*in)[2];   /* per call: its input columns */
+} feed_t;
+
+static int feed_rows(agg_q_t *q, const feed_t *f, const int64_t *times, size_t n)
+{
+	int rc;
+
+	if (!n)
+		return LARCH_OK;
+	if (!q->windowed) {
+		for (size_t j = 0; j < f->n_calls; j++)
+			if ((rc = agg_update(&q->calls[f->calls[j]].fn, state_of(q, f->calls[j], 0),
+					     times, f->in[j], 0, n)))
+				return rc;
+		return LARCH_OK;
+	}
+	for (uint64_t k = agg_windows_first_ending_at_or_after(&q->w, times[0]); k < q->n_win;
+	     k++) {
+		int64_t lo, hi;
+		size_t a, b;
+		agg_window_bounds(&q->w, k, &lo, &hi);
+		if (lo > times[n - 1])
+			break;
+		agg_window_rows(&q->w, k, times, 0, n, &a, &b);
+		for (size_t j = 0; a < b && j < f->n_calls; j++)
+			if ((rc = agg_update(&q->calls[f->calls[j]].fn, state_of(q, f->calls[j], k),
+					     times, f->in[j], a, b)))
+				return rc;
+	}
+	return LARCH_OK;
+}
+
+static int agg_update_err(agg_q_t *q, int rc)
+{
+	if (rc == LARCH_NO_MEMORY)
+		return agg_oom(q->err);
+	return err_set(q->err, rc, "aggregation failed (MODE keeps at most %d distinct values)",
+		       AGG_MODE_MAX_DISTINCT);
+}
+
+/* Try to accumulate a summary into every call of the series: 1 if used. */
+static int feed_summary(agg_q_t *q, const feed_t *f, const storage_summary_t *s, int *used)
+{
+	uint64_t k0 = 0, k1 = 1;
+
+	*used = 0;
+	for (size_t j = 0; j < f->n_calls; j++)
+		if (!agg_summary_usable(&q->calls[f->calls[j]].fn, s))
+			return LARCH_OK;
+	if (q->windowed && !agg_windows_cover(&q->w, s->start, s->end, &k0, &k1))
+		return LARCH_OK;
+	for (uint64_t k = k0; k < k1; k++)
+		for (size_t j = 0; j < f->n_calls; j++) {
+			int rc = agg_update_summary(&q->calls[f->calls[j]].fn,
+						    state_of(q, f->calls[j], k), s);
+			if (rc)
+				return agg_update_err(q, rc);
+		}
+	*used = 1;
+	return LARCH_OK;
+}
+
+/* Read one series (plan index s) over the ranges and feed calls ci. */
+static int feed_series(agg_q_t *q, size_t s, const size_t *ci, size_t nc)
+{
+	q_plan_t *p = q->p;
+	const q_series_t *ser = &p->series[s];
+	const q_device_t *d = &p->devs[ser->dev];
+	storage_series_ref_t ref = { d->path, ser->sid, ser->measurement, ser->type };
+	larch_column_t (*in)[2] = arena_calloc(p->arena, nc, sizeof(*in));
+	feed_t f = { ci, nc, in };
+	int use_sum = 1, rc = LARCH_OK;
+
+	if (!in)
+		return agg_oom(q->err);
+	for (size_t j = 0; j < nc; j++)
+		use_sum &= agg_can_use_summary(&q->calls[ci[j]].fn);
+	for (size_t r = 0; r < p->n_ranges && !rc; r++) {
+		storage_read_t req = { d->database, d->path, &ref, 1, d->aligned,
+				       p->ranges[r].start, p->ranges[r].end };
+		storage_cursor_t *c;
+		if ((rc = storage_read_flags(p->ctx->storage, &req,
+					     use_sum ? STORAGE_READ_SUMMARIES : 0, &c, q->err)))
+			return rc;
+		for (;;) {
+			storage_summary_t sum;
+			const storage_block_t *b;
+			int used = 0;
+			if (use_sum) {
+				rc = storage_cursor_peek_summary(c, &sum, q->err);
+				if (rc == LARCH_OK && !(rc = feed_summary(q, &f, &sum, &used)) && used)
+					rc = storage_cursor_skip(c, q->err);
+				if (rc == LARCH_DONE)
+					rc = LARCH_OK;
+				if (rc)
+					break;
+				if (used)
+					continue;
+			}
+			rc = storage_cursor_next(c, &b, q->err);
+			if (rc) {
+				rc = rc == LARCH_DONE ? LARCH_OK : rc;
+				break;
+			}
+			for (size_t j = 0; j < nc; j++)
+				in[j][0] = (larch_column_t){ b->columns[0].type, b->columns[0].values,
+							     b->columns[0].nulls };
+			if ((rc = feed_rows(q, &f, b->times, b->n_rows)))
+				rc = agg_update_err(q, rc);
+			if (rc)
+				break;
+		}
+		storage_cursor_free(c);
+	}
+	return rc;
+}
+
+/* Every call takes bare series and there is no value filter: feed series
+ * by series. */
+static int feed_by_series(agg_q_t *q)
+{
+	q_plan_t *p = q->p;
+	size_t *ci = arena_alloc(p->arena, (q->n_calls ? q->n_calls : 1) * sizeof(size_t));
+	uint8_t *done = arena_calloc(p->arena, q->n_calls ? q->n_calls : 1, 1);
+	int rc = LARCH_OK;
+
+	if (!ci || !done)
+		return agg_oom(q->err);
+	for (size_t i = 0; i < q->n_calls && !rc; i++) {
+		if (done[i])
+			continue;
+		size_t s = q_leaf_series(q->calls[i].in[0]->path), nc = 0;
+		for (size_t j = i; j < q->n_calls; j++)
+			if (!done[j] && q_leaf_series(q->calls[j].in[0]->path) == s) {
+				ci[nc++] = j;
+				done[j] = 1;
+			}
+		rc = feed_series(q, s, ci, nc);
+	}
+	return rc;
+}
+
+/* Feed every call from one merged, filtered stream of their inputs. */
+static int feed_by_stream(agg_q_t *q)
+{
+	q_plan_t *p = q->p;
+	size_t n_in = 0;
+	ast_expr_t **exprs = arena_alloc(p->arena, (2 * q->n_calls + 1) * sizeof(*exprs));
+	size_t *ci = arena_alloc(p->arena, (q->n_calls + 1) * sizeof(size_t));
+	larch_column_t (*in)[2] = arena_calloc(p->arena, q->n_calls + 1, sizeof(*in));
+	q_stream_t *st = NULL;
+	int rc;
+
+	if (!exprs || !ci || !in)
+		return agg_oom(q->err);
+	for (size_t i = 0; i < q->n_calls; i++) {
+		ci[i] = i;
+		for (size_t k = 0; k < q->calls[i].n_in; k++) {
+			q->calls[i].stream_col[k] = n_in;
+			exprs[n_in++] = q->calls[i].in[k];
+		}
+	}
+	if ((rc = q_stream_open(p, exprs, n_in, p->where, 0, &st, q->err)))
+		return rc;
+	feed_t f = { ci, q->n_calls, in };
+	for (;;) {
+		const int64_t *times;
+		const larch_column_t *cols;
+		size_t n;
+		rc = q_stream_next(st, &times, &n, &cols, q->err);
+		if (rc) {
+			rc = rc == LARCH_DONE ? LARCH_OK : rc;
+			break;
+		}
+		for (size_t i = 0; i < q->n_calls; i++)
+			for (size_t k = 0; k < q->calls[i].n_in; k++)
+				in[i][k] = cols[q->calls[i].stream_col[k]];
+		if ((rc = feed_rows(q, &f, times, n))) {
+			rc = agg_update_err(q, rc);
+			break;
+		}
+	}
+	q_stream_close(st);
+	return rc;
+}
+
+/*---------------------------------------------------------------------------
+ * Results
+ *---------------------------------------------------------------------------*/
+
+/* Merge the states of each level group into the group's call state. */
+static int merge_groups(agg_q_t *q)
+{
+	for (uint64_t k = 0; k < q->n_win; k++)
+		for (size_t i = 0; i < q->n_calls; i++) {
+			size_t g = q->calls[i].group;
+			if (g == i)
+				continue;
+			int rc = agg_merge(&q->calls[g].fn, state_of(q, g, k), state_of(q, i, k));
+			if (rc)
+				return agg_update_err(q, rc);
+		}
+	return LARCH_OK;
+}
+
+/* Typed columns of n rows in arena memory. */
+static int col_alloc(arena_t *a, tsfile_type_t t, size_t n, larch_column_t *c)
+{
+	c->type = t;
+	c->values = arena_calloc(a, n ? n : 1, tsfile_type_size(t));
+	c->nulls = arena_calloc(a, n ? n : 1, 1);
+	return c->values && c->nulls ? 0 : -1;
+}
+
+static void col_put(larch_column_t *c, size_t row, const tsfile_value_t *v)
+{
+	uint8_t *nulls = (uint8_t *)c->nulls;
+	size_t sz = tsfile_type_size(c->type);
+
+	nulls[row] = v->is_null != 0;
+	if (v->is_null)
+		return;
+	uint8_t *dst = (uint8_t *)c->values + row * sz;
+	switch (c->type) {
+	case TSFILE_BOOLEAN:
+		*dst = v->v.b != 0;
+		break;
+	default:
+		memcpy(dst, &v->v, sz);
+		break;
+	}
+}
+
+/* Results of every call for every window: columns of n_win rows. */
+static int call_columns(agg_q_t *q, larch_column_t *cc)
+{
+	for (size_t i = 0; i < q->n_calls; i++) {
+		if (col_alloc(q->p->arena, q->calls[i].fn.out_type, q->n_win, &cc[i]))
+			return agg_oom(q->err);
+		for (uint64_t k = 0; k < q->n_win; k++) {
+			tsfile_value_t v;
+			agg_result(&q->calls[i].fn, state_of(q, i, k), &v);
+			if (!v.is_null && tsfile_type_size(v.type) == sizeof(tsfile_bytes_t)) {
+				char *copy = arena_strndup(q->p->arena, v.v.bytes.ptr, v.v.bytes.len);
+				if (!copy)
+					return agg_oom(q->err);
+				v.v.bytes.ptr = copy;
+			}
+			col_put(&cc[i], k, &v);
+		}
+	}
+	return LARCH_OK;
+}
+
+/* The row times (window output times; 0 without windows). */
+static int64_t *window_times(agg_q_t *q)
+{
+	int64_t *t = arena_alloc(q->p->arena, (size_t)q->n_win * sizeof(int64_t));
+
+	for (uint64_t k = 0; t && k < q->n_win; k++)
+		t[k] = q->windowed ? agg_window_time(&q->w, k) : 0;
+	return t;
+}
+
+/* Output columns (n_win rows) from the call columns. */
+static int out_columns(agg_q_t *q, const int64_t *times, const larch_column_t *cc,
+		       larch_column_t *oc)
+{
+	for (size_t i = 0; i < q->n_outs; i++) {
+		agg_out_t *o = &q->outs[i];
+		if (!o->x) {
+			oc[i] = cc[o->call];
+			continue;
+		}
+		int rc = expr_eval(o->x, (size_t)q->n_win, times, cc, q->p->arena, &oc[i], q->err);
+		if (rc)
+			return rc;
+	}
+	return LARCH_OK;
+}
+
+/* keep[k]: window k is a result row (HAVING; all rows otherwise). */
+static int having_rows(agg_q_t *q, const int64_t *times, const larch_column_t *cc,
+		       uint8_t *keep)
+{
+	expr_t *x;
+	int rc;
+
+	if (!q->having) {
+		memset(keep, 1, (size_t)q->n_win);
+		return LARCH_OK;
+	}
+	rc = expr_compile(q->p->ctx, q->having, no_path, bind_call, q, q->p->arena, &x, q->err);
+	if (rc)
+		return rc;
+	rc = expr_eval_filter(x, (size_t)q->n_win, times, cc, q->p->arena, keep, q->err);
+	expr_free(x);
+	return rc;
+}
+
+/* FILL over the kept rows (times[r] is the time of rows[r]); the columns
+ * become compacted copies and rows[r] = r. */
+static int apply_fill(agg_q_t *q, const int64_t *times, larch_column_t *oc, size_t *rows,
+		      size_t n)
+{
+	q_plan_t *p = q->p;
+	agg_fill_col_t *spec = arena_calloc(p->arena, q->n_outs ? q->n_outs : 1, sizeof(*spec));
+	tsfile_type_t *types = arena_calloc(p->arena, q->n_outs ? q->n_outs : 1, sizeof(*types));
+	int rc;
+
+	if (!spec || !types)
+		return agg_oom(q->err);
+	for (size_t i = 0; i < q->n_outs; i++)
+		types[i] = q->outs[i].type;
+	if ((rc = agg_fill_plan(&p->sel->fill, types, q->n_outs, p->ctx->precision, 0, spec,
+				q->err)))
+		return rc;
+	for (size_t i = 0; i < q->n_outs; i++) {
+		/* gather the kept rows into fresh arrays, fill, keep them */
+		larch_column_t g;
+		size_t sz = tsfile_type_size(types[i]);
+		if (col_alloc(p->arena, types[i], n, &g))
+			return agg_oom(q->err);
+		for (size_t r = 0; r < n; r++) {
+			memcpy((uint8_t *)g.values + r * sz,
+			       (const uint8_t *)oc[i].values + rows[r] * sz, sz);
+			((uint8_t *)g.nulls)[r] = oc[i].nulls && oc[i].nulls[rows[r]];
+		}
+		agg_fill_column(&spec[i], times, n, types[i], (void *)g.values, (uint8_t *)g.nulls,
+				p->ctx->precision, p->ctx->tz);
+		oc[i] = g;
+	}
+	for (size_t r = 0; r < n; r++)
+		rows[r] = r;
+	return LARCH_OK;
+}
+
+static int put_cell(query_table_t *t, size_t col, const larch_column_t *c, size_t row)
+{
+	tsfile_value_t v = { 0 };
+	size_t sz = tsfile_type_size(c->type);
+
+	v.type = c->type;
+	if (c->nulls && c->nulls[row])
+		return LARCH_OK;
+	if (c->type == TSFILE_BOOLEAN)
+		v.v.b = ((const uint8_t *)c->values)[row];
+	else
+		memcpy(&v.v, (const uint8_t *)c->values + row * sz, sz);
+	return query_table_set_value(t, col, &v);
+}
+
+/* The result table: rows[0..n) index times and oc; then ORDER BY TIME
+ * DESC, OFFSET and LIMIT. */
+static int build_table(agg_q_t *q, const int64_t *times, const larch_column_t *oc,
+		       const size_t *rows, size_t n, query_result_t **out)
+{
+	const ast_select_t *sel = q->p->sel;
+	query_table_t *t = query_table_new(q->n_outs, q->windowed);
+	int desc = q_order_desc(sel), rc = LARCH_OK;
+	size_t from = sel->offset > 0 ? (size_t)LR_MIN((uint64_t)sel->offset, (uint64_t)n) : 0;
+	size_t count = q->n_outs ? n - from : 0;
+
+	if (!t)
+		return agg_oom(q->err);
+	if (sel->limit >= 0 && (uint64_t)sel->limit < count)
+		count = (size_t)sel->limit;
+	for (size_t i = 0; i < q->n_outs && !rc; i++)
+		rc = query_table_set_column(t, i, q->outs[i].name, q->outs[i].type);
+	for (size_t j = from; j < from + count && !rc; j++) {
+		size_t r = rows[desc ? n - 1 - j : j];
+		rc = query_table_add_row(t, times[r]);
+		for (size_t i = 0; i < q->n_outs && !rc; i++)
+			rc = put_cell(t, i, &oc[i], r);
+	}
+	if (rc) {
+		query_table_free(t);
+		return err_set(q->err, rc, "building the aggregation result failed");
+	}
+	return query_table_finish(t, out, q->err);
+}
+
+static int agg_run(agg_q_t *q, query_result_t **out)
+{
+	q_plan_t *p = q->p;
+	const ast_select_t *sel = p->sel;
+	int rc;
+
+	for (size_t i = 0; i < sel->n_cols; i++) {
+		out_arg_t a = { q, &sel->cols[i], 0 };
+		if ((rc = q_analyze_instances(p, sel->cols[i].expr, emit_out, &a, q->err)))
+			return rc;
+	}
+	if (sel->n_group_levels && (rc = level_group(q)))
+		return rc;
+	size_t first, count;
+	if ((rc = q_slimit(sel, q->n_outs, &first, &count, q->err)))
+		return rc;
+	for (size_t i = 0; i < q->n_outs; i++)
+		if (i < first || i >= first + count) {
+			expr_free(q->outs[i].x);
+			q->outs[i].x = NULL;
+		}
+	q->outs += first;
+	q->n_outs = count;
+	if (sel->having && (rc = q_analyze_instances(p, sel->having, emit_having, q, q->err)))
+		return rc;
+	if (sel->where && !expr_is_time_only(sel->where) &&
+	    (rc = q_analyze_where(p, q->err)))
+		return rc;
+	if ((rc = windows_setup(q)) || (rc = states_setup(q)))
+		return rc;
+	int bare = !p->where && !p->where_false;
+	for (size_t i = 0; i < q->n_calls; i++)
+		bare &= q->calls[i].bare && q->calls[i].n_in == 1;
+	if (!p->where_false && q->n_calls)
+		rc = bare ? feed_by_series(q) : feed_by_stream(q);
+	if (rc || (rc = merge_groups(q)))
+		return rc;
+
+	larch_column_t *cc = arena_calloc(p->arena, q->n_calls + 1, sizeof(*cc));
+	larch_column_t *oc = arena_calloc(p->arena, q->n_outs + 1, sizeof(*oc));
+	uint8_t *keep = arena_alloc(p->arena, (size_t)q->n_win);
+	size_t *rows = arena_alloc(p->arena, (size_t)q->n_win * sizeof(size_t));
+	int64_t *times = window_times(q);
+	if (!cc || !oc || !keep || !rows || !times)
+		return agg_oom(q->err);
+	if ((rc = call_columns(q, cc)) || (rc = out_columns(q, times, cc, oc)) ||
+	    (rc = having_rows(q, times, cc, keep)))
+		return rc;
+	size_t n = 0;
+	for (uint64_t k = 0; k < q->n_win; k++)
+		if (keep[k])
+			rows[n++] = (size_t)k;
+	if (sel->fill.kind != AST_FILL_NONE) {
+		/* fill compacts the kept rows: afterwards rows[r] = r */
+		int64_t *ft = arena_alloc(p->arena, (n ? n : 1) * sizeof(int64_t));
+		if (!ft)
+			return agg_oom(q->err);
+		for (size_t r = 0; r < n; r++)
+			ft[r] = times[rows[r]];
+		if ((rc = apply_fill(q, ft, oc, rows, n)))
+			return rc;
+		times = ft;
+	}
+	return build_table(q, times, oc, rows, n, out);
+}
+
+int q_agg_select(q_plan_t *p, query_result_t **out, larch_error_t *err)
+{
+	agg_q_t q;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	q.p = p;
+	q.err = err;
+	if (p->sel->align != AST_ALIGN_TIME)
+		return err_set(err, LARCH_SEMANTIC_ERROR,
+			       "aggregation with ALIGN BY DEVICE or DISABLE ALIGN is not supported yet");
+	if (p->sel->n_group_tags)
+		return err_set(err, LARCH_SEMANTIC_ERROR, "GROUP BY TAGS is not supported yet");
+	rc = agg_run(&q, out);
+	for (size_t i = 0; i < q.n_outs; i++)
+		expr_free(q.outs[i].x);
+	states_free(&q);
+	q_map_free(&q.call_of_node);
+	q_map_free(&q.call_of_name);
+	if (!rc)
+		q_plan_free(p);
+	return rc;
+}

@@ -1,0 +1,163 @@
+/*
+ * query_int.h — the seams between the files of the SELECT executor:
+ *
+ *   select.c     query_select: checks of the clauses, dispatch
+ *   analyze.c    the plan: SELECT/WHERE paths x FROM prefixes expanded
+ *                against the schema into series grouped by device, result
+ *                columns instantiated per match, display names, SLIMIT
+ *   raw.c        raw-data queries, streamed in blocks (ALIGN BY TIME)
+ *   device.c     raw-data ALIGN BY DEVICE
+ *   aggregate.c  aggregation queries (plain, GROUP BY time / LEVEL / TAGS)
+ *   last.c       SELECT LAST
+ *
+ * A plan owns an arena holding everything it points to; q_plan_free
+ * releases it.  Series are unique in a plan (by series id); every result
+ * column refers to them by index.
+ */
+#ifndef LARCH_QUERY_INT_H
+#define LARCH_QUERY_INT_H
+
+#include "query/expr.h"
+#include "query/query.h"
+
+#define Q_BLOCK_ROWS 4096
+
+/* One series the query reads. */
+typedef struct q_series {
+	char *path;              /* canonical full path */
+	char *display;           /* as result columns name it (alias path when matched by alias) */
+	char *measurement;       /* raw measurement name */
+	char *shown_meas;        /* measurement as named under ALIGN BY DEVICE */
+	uint32_t sid;
+	tsfile_type_t type;
+	size_t dev;              /* index in plan->devs */
+	size_t slot;             /* its column in the device's read */
+	schema_kv_t *tags;       /* for GROUP BY TAGS */
+	size_t ntags;
+} q_series_t;
+
+/* One device the query reads, with the series it needs (in slot order). */
+typedef struct q_device {
+	char *path;
+	char *database;
+	int aligned;
+	size_t *series;          /* plan series indices */
+	size_t n, cap;
+} q_device_t;
+
+/* A path of an instantiated expression: bound to one plan series.  The
+ * callbacks of expr.h get &leaf->path back and recover the leaf. */
+typedef struct q_leaf {
+	ast_path_t path;
+	size_t series;
+} q_leaf_t;
+
+/* A result column of ALIGN BY TIME: an instantiated expression (its paths
+ * are q_leaf_t) with its display name. */
+typedef struct q_col {
+	ast_expr_t *expr;
+	char *name;
+	size_t series;           /* the series when expr is a bare path, else (size_t)-1 */
+} q_col_t;
+
+/* Small open-addressing map from a 64-bit key to an index. */
+typedef struct q_map {
+	uint64_t *keys;
+	size_t *vals;
+	size_t cap, n;
+} q_map_t;
+
+typedef struct q_plan {
+	const query_ctx_t *ctx;
+	const ast_select_t *sel;
+	arena_t *arena;
+	q_series_t *series;
+	size_t n_series, cap_series;
+	q_device_t *devs;
+	size_t n_devs, cap_devs;
+	q_map_t by_sid;          /* sid -> series index */
+	q_map_t by_dev;          /* device id -> device index */
+	q_col_t *cols;           /* result columns (ALIGN BY TIME) */
+	size_t n_cols, cap_cols;
+	ast_expr_t *where;       /* instantiated WHERE (ALIGN BY TIME), or NULL */
+	int where_false;         /* a WHERE path matches no series: no rows */
+	time_range_t *ranges;    /* time ranges of WHERE (and GROUP BY) */
+	size_t n_ranges;
+} q_plan_t;
+
+/* analyze.c */
+int q_plan_new(const query_ctx_t *ctx, const ast_select_t *sel, q_plan_t **out,
+	       larch_error_t *err);
+void q_plan_free(q_plan_t *p);
+/* Add the series described by info (dedup by sid); *idx gets its index. */
+int q_plan_add_series(q_plan_t *p, const schema_series_info_t *info, size_t *idx,
+		      larch_error_t *err);
+/* Expand every result column of an ALIGN BY TIME query into plan->cols
+ * (paths x FROM prefixes x schema matches, cartesian over an expression's
+ * paths), the WHERE clause into plan->where (a conjunction over its
+ * instantiations), and apply SLIMIT/SOFFSET.  Aggregate calls stay in the
+ * instantiated expressions with bound paths. */
+int q_analyze_columns(q_plan_t *p, larch_error_t *err);
+/* Instantiate e for every combination of its paths' matches (first path
+ * slowest); emit gets each instance (leaves are q_leaf_t).  A path with no
+ * match yields nothing. */
+typedef int (*q_inst_fn)(q_plan_t *p, void *arg, ast_expr_t *inst, larch_error_t *err);
+int q_analyze_instances(q_plan_t *p, const ast_expr_t *e, q_inst_fn emit, void *arg,
+			larch_error_t *err);
+/* plan->where := the conjunction of the WHERE clause's instances
+ * (where_false when a path of it matches nothing). */
+int q_analyze_where(q_plan_t *p, larch_error_t *err);
+/* The series of ast path `path` (a q_leaf_t made by the analyzer). */
+size_t q_leaf_series(const ast_path_t *path);
+/* Display-name callbacks for expr_format: full path / measurement. */
+void q_name_full(void *arg, const ast_path_t *path, buf_t *b);
+void q_name_meas(void *arg, const ast_path_t *path, buf_t *b);
+/* expr_bind_fn binding a leaf to its series index as the input column. */
+int q_bind_series(void *arg, const ast_path_t *path, size_t *input, tsfile_type_t *type,
+		  larch_error_t *err);
+/* Apply SLIMIT/SOFFSET to n columns: *first and *count of those kept. */
+int q_slimit(const ast_select_t *sel, size_t n, size_t *first, size_t *count,
+	     larch_error_t *err);
+
+/* map helpers (analyze.c) */
+int q_map_put(q_map_t *m, uint64_t key, size_t val);     /* 0 ok, -1 oom */
+int q_map_get(const q_map_t *m, uint64_t key, size_t *val); /* 1 found */
+void q_map_free(q_map_t *m);
+
+/* raw.c */
+int q_raw_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
+/* 1 when the query orders by TIME DESC. */
+int q_order_desc(const ast_select_t *sel);
+/* A stream of rows (ascending time) of the series the instantiated
+ * expressions exprs[0..n) and where (or NULL) use, merged by time across
+ * devices over plan->ranges: rows where an exprs series has a value and
+ * where holds, the n expressions evaluated per block.  Blocks are valid
+ * until the next call. */
+typedef struct q_stream q_stream_t;
+int q_stream_open(q_plan_t *p, ast_expr_t *const *exprs, size_t n, const ast_expr_t *where,
+		  int desc, q_stream_t **out, larch_error_t *err);
+int q_stream_next(q_stream_t *st, const int64_t **times, size_t *n, const larch_column_t **cols,
+		  larch_error_t *err);
+tsfile_type_t q_stream_type(const q_stream_t *st, size_t i);
+void q_stream_close(q_stream_t *st);
+
+/* Rows to skip and to deliver of a result (LIMIT/OFFSET). */
+typedef struct q_window {
+	int64_t skip;
+	int64_t left;              /* -1: unlimited */
+} q_window_t;
+void q_window_init(q_window_t *w, const ast_select_t *sel);
+/* Of n rows available, *from is the first to deliver and the count is
+ * returned (0: all skipped). */
+size_t q_window_take(q_window_t *w, size_t n, size_t *from);
+
+/* device.c: raw ALIGN BY DEVICE */
+int q_device_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
+
+/* last.c */
+int q_last_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
+
+/* aggregate.c */
+int q_agg_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
+
+#endif

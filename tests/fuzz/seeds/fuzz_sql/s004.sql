@@ -1,0 +1,1 @@
+INSERT INTO root.ln.wf02.wt02(timestamp,hardware) VALUES(1, "v1")

@@ -1,0 +1,1 @@
+insert into root.ln.wf02.wt02(timestamp, status, hardware) VALUES (2, false, 'v2')

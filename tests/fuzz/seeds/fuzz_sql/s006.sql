@@ -1,0 +1,1 @@
+insert into root.ln.wf02.wt02(time, status, hardware) values (3, false, 'v3'),(4, true, 'v4')

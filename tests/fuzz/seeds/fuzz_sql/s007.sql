@@ -1,0 +1,1 @@
+insert into root.sg.d1(s1, s2) values (1.5, -2)

@@ -1,0 +1,1 @@
+insert into root.sg.d1(time, s1) aligned values (2017-11-01T00:00:00+08:00, null)

@@ -1,0 +1,1 @@
+insert into root.sg.d1(timestamp, `s.1`, s2) values(now(), 'it''s', "say ""hi""");

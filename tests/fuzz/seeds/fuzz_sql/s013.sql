@@ -1,0 +1,1 @@
+select temperature from root.ln.wf01.wt01 where time < 2017-11-01T00:08:00.000

@@ -1,0 +1,1 @@
+select s1,s2 from root.sg1.* GROUP BY DEVICE

@@ -1,0 +1,1 @@
+select count(status) from root.ln.wf01.wt01 group by((5, 40], 5ms);

@@ -1,0 +1,1 @@
+select status, temperature from root.ln.wf01.wt01 limit 5 offset 3

@@ -1,0 +1,1 @@
+select * from root.ln.wf01.wt01 limit 10 offset 100 slimit 2 soffset 0

@@ -1,0 +1,1 @@
+select last status, temperature from root.ln.wf01.wt01 where time >= 2017-11-07T23:50:00

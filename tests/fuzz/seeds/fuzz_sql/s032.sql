@@ -1,0 +1,1 @@
+SELECT s1 FROM root.sg.d1 ALIGN BY DEVICE

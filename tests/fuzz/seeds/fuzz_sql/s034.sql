@@ -1,0 +1,1 @@
+select count(*) from root.** group by level = 1, 2

@@ -1,0 +1,1 @@
+select avg(temperature) from root.** group by ([0, 10), 5ms), tags(city, workshop)

@@ -1,0 +1,1 @@
+select count(s1) from root.sg.d1 group by (1mo) having count(s1) > 3

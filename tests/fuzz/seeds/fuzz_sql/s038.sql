@@ -1,0 +1,1 @@
+select s1 from root.sg.d1 FILL(PREVIOUS, 2m)

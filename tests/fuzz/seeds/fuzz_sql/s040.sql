@@ -1,0 +1,1 @@
+select s1 from root.sg.d1 fill(2.0)

@@ -1,0 +1,1 @@
+select * from root.sg.d1 order by time desc limit 10

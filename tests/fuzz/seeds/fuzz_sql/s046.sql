@@ -1,0 +1,1 @@
+select * from root.sg.** order by device, time desc nulls first align by device

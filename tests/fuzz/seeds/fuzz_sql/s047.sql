@@ -1,0 +1,1 @@
+select s1 from root.sg.d1 order by s1 + 1 asc nulls last

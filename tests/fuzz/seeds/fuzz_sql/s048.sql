@@ -1,0 +1,1 @@
+select s1 from root.sg.d1 offset 2 limit 3 soffset 1 slimit 1

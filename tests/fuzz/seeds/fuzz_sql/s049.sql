@@ -1,0 +1,1 @@
+select top_k(s1, 'k'='2'), bottom_k(s2, "k"="3") from root.sg.d1

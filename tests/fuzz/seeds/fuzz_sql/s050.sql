@@ -1,0 +1,1 @@
+select cast(s1 as INT32), CAST(s2 AS text) from root.sg.d1

@@ -1,0 +1,1 @@
+select count(distinct s1), count_if(s1 > 0, 2, 'ignoreNull'='false') from root.sg.d1

@@ -1,0 +1,1 @@
+select s1 + s2 * 2 - -s3 % 4 / 5 as v from root.sg.d1

@@ -1,0 +1,1 @@
+select substring(s1 from 1 for 2), substring(s1, 1), round(s2, 2), pi() from root.sg.d1

@@ -1,0 +1,1 @@
+select case when s1 > 0 then 'pos' when s1 < 0 then 'neg' else 'zero' end from root.sg.d1

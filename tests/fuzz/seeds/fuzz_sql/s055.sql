@@ -1,0 +1,1 @@
+select case s1 when 1 then 2 end from root.sg.d1

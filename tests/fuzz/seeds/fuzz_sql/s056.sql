@@ -1,0 +1,1 @@
+select s1 from root.sg.d1, root.sg.d2 where root.sg.d1.s1 > 0

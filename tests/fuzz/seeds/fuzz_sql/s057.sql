@@ -1,0 +1,1 @@
+select `s 1`, `a``b`, `123` from root.sg.`d.1`.`*`

@@ -1,0 +1,1 @@
+select s1 from root.sg.1d.2017, root.sg.01a.1e5.1.5

@@ -1,0 +1,1 @@
+select 温度 from root.工厂.设备

@@ -1,0 +1,1 @@
+select s1 as `alias x`, s2 as 'y' from root.sg.d1

@@ -1,0 +1,1 @@
+select last * from root.sg.** where time > now() - 1d order by timeseries desc

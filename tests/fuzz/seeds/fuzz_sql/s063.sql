@@ -1,0 +1,1 @@
+select last_value(s1), last(s2) from root.sg.d1

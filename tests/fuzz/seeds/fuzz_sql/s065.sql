@@ -1,0 +1,1 @@
+/* lead */ select /* mid */ s1 from root.sg.d1

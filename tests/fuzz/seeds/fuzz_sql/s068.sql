@@ -1,0 +1,1 @@
+select s from r where a & b | c

@@ -1,0 +1,1 @@
+select s from r where a != 1 and b <> 2 and c == 3 and d <= 4 and e >= 5

@@ -1,0 +1,1 @@
+select s from r where s between 1 and 3 + 1 and t not between -1 and 2

@@ -1,0 +1,1 @@
+select s from r where s in (1, 2, 3) or t not in ('a')

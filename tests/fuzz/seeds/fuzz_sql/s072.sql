@@ -1,0 +1,1 @@
+select s from r where s like 'a%' and t not like '_b' and u regexp '^x' and v not regexp 'y'

@@ -1,0 +1,1 @@
+select s from r where s is null or t is not null

@@ -1,0 +1,1 @@
+select s from r where timestamp >= 1 and time < 2

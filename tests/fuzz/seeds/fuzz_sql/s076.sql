@@ -1,0 +1,1 @@
+select s from r where -(a + 1) > +2 and - 1.5e3 < -.5

@@ -1,0 +1,1 @@
+select s from r where time >= 2017/11/01 00:05:00 and time < 2017.11.01 00:12:00.123456 and time > 2017-11-01

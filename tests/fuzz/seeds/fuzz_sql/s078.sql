@@ -1,0 +1,1 @@
+select s from r where time > 2017-11-01T00:05:00Z or time > 2017-11-01T00:05:00.5+0800 or time > 2017-11-01T00:05:00-05:00

@@ -1,0 +1,1 @@
+select s from r where time > now() - 1y1mo1w1d1h1m1s1ms1us1ns

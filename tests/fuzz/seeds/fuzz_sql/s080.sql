@@ -1,0 +1,1 @@
+select s from r where time > 2017-11-01T00:00:00 + 1mo and time < 1d3h

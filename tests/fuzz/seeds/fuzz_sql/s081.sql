@@ -1,0 +1,1 @@
+select s from r where time in (1, 2017-11-01T00:00:00)

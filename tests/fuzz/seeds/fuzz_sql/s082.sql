@@ -1,0 +1,1 @@
+select sin(s1) + cos(s2) * 2 from r

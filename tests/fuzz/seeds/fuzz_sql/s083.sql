@@ -1,0 +1,1 @@
+select s1 * 2, s1*2 from r

@@ -1,0 +1,1 @@
+delete from root.ln.wf02.wt02.status where time > 4 or time < 0

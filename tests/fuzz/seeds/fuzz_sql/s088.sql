@@ -1,0 +1,1 @@
+delete from root.ln.wf03.wt02.status where time < now()

@@ -1,0 +1,1 @@
+delete from root.sg.d1.s1, root.sg.d2.*

@@ -1,0 +1,1 @@
+DELETE PARTITION root.ln 0,1,2

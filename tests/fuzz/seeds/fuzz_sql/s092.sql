@@ -1,0 +1,1 @@
+create database root.ln with SCHEMA_REPLICATION_FACTOR=1, DATA_REPLICATION_FACTOR=1

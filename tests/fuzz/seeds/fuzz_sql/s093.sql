@@ -1,0 +1,1 @@
+SET STORAGE GROUP TO root.ln

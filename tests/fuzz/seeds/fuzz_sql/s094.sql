@@ -1,0 +1,1 @@
+create storage group root.sgcc

@@ -1,0 +1,1 @@
+SHOW STORAGE GROUP root.ln.** details

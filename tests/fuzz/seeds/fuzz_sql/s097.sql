@@ -1,0 +1,1 @@
+count databases root.**

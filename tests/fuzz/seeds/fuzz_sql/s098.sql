@@ -1,0 +1,1 @@
+delete database root.ln, root.sgcc

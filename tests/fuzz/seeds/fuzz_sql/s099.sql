@@ -1,0 +1,1 @@
+DROP STORAGE GROUP root.**

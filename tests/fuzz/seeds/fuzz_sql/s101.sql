@@ -1,0 +1,1 @@
+create timeseries root.ln.wf01.wt01.temperature with datatype=FLOAT,encoding=RLE,compressor=SNAPPY,MAX_POINT_NUMBER=3

@@ -1,0 +1,1 @@
+create timeseries root.ln.wf02.wt02.hardware TEXT encoding=PLAIN compression=LZ4

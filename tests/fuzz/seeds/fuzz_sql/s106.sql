@@ -1,0 +1,1 @@
+create aligned timeseries root.sg.d(s1 INT32, s2 DOUBLE)

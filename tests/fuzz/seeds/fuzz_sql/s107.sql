@@ -1,0 +1,1 @@
+delete timeseries root.ln.wf01.wt01.status, root.ln.wf01.wt01.temperature

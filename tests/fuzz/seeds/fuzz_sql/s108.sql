@@ -1,0 +1,1 @@
+DROP TIMESERIES root.ln.wf02.*

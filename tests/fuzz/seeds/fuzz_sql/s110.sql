@@ -1,0 +1,1 @@
+ALTER timeseries root.turbine.d1.s1 SET newTag1=newV1, attr1=newV1

@@ -1,0 +1,1 @@
+ALTER timeseries root.turbine.d1.s1 DROP tag1, tag2

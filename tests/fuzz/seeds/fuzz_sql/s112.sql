@@ -1,0 +1,1 @@
+ALTER timeseries root.turbine.d1.s1 ADD TAGS tag3=v3, tag4=v4

@@ -1,0 +1,1 @@
+show timeseries root.ln.** where TAGS(unit)='c' limit 10 offset 2

@@ -1,0 +1,1 @@
+show timeseries root.ln.** where TAGS(description) contains 'test1'

@@ -1,0 +1,1 @@
+show timeseries root.ln.** where unit='c'

@@ -1,0 +1,1 @@
+show timeseries root.** where timeseries contains 'wf01.wt'

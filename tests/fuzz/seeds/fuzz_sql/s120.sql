@@ -1,0 +1,1 @@
+show timeseries root.** where dataType=FLOAT

@@ -1,0 +1,1 @@
+show latest timeseries root.ln.**

@@ -1,0 +1,1 @@
+count timeseries root.** where TAGS(unit)='c'

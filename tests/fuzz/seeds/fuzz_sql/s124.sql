@@ -1,0 +1,1 @@
+show devices root.ln.** with database where device contains 'wf'

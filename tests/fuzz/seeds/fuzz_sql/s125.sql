@@ -1,0 +1,1 @@
+show devices root.** where template is null

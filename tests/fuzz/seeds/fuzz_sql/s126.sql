@@ -1,0 +1,1 @@
+show devices root.** where template = t1 limit 2

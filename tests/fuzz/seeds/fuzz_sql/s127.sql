@@ -1,0 +1,1 @@
+COUNT DEVICES root.ln.**

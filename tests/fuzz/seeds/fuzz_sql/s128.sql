@@ -1,0 +1,1 @@
+show child paths root.ln

@@ -1,0 +1,1 @@
+show child nodes root.ln

@@ -1,0 +1,1 @@
+create schema template t2 aligned (lat FLOAT, lon FLOAT)

@@ -1,0 +1,1 @@
+alter device template t1 add (speed FLOAT encoding=GORILLA)

@@ -1,0 +1,1 @@
+set device template t1 to root.sg1.d1

@@ -1,0 +1,1 @@
+unset schema template t1 from root.sg1.d1

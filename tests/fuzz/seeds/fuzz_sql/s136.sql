@@ -1,0 +1,1 @@
+create timeseries using device template on root.sg1.d1

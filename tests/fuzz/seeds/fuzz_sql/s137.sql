@@ -1,0 +1,1 @@
+create timeseries of schema template on root.sg1.d2

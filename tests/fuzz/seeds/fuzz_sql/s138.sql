@@ -1,0 +1,1 @@
+delete timeseries of device template t1 from root.sg1.d1, root.sg1.d2

@@ -1,0 +1,1 @@
+deactivate device template from root.sg1.*

@@ -1,0 +1,1 @@
+drop device template t1

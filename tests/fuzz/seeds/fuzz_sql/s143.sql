@@ -1,0 +1,1 @@
+show nodes in device template t1

@@ -1,0 +1,1 @@
+show paths set device template t1

@@ -1,0 +1,1 @@
+show paths using schema template t1

@@ -1,0 +1,1 @@
+set ttl to root.ln 3600000

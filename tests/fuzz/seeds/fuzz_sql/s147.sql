@@ -1,0 +1,1 @@
+SET TTL TO root.sgcc.** INF

@@ -1,0 +1,1 @@
+unset ttl to root.ln

@@ -1,0 +1,1 @@
+unset ttl from root.sgcc.**

@@ -1,0 +1,1 @@
+SHOW TTL ON root.ln, root.sgcc

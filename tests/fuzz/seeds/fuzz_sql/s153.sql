@@ -1,0 +1,1 @@
+FLUSH root.ln, root.sgcc TRUE

@@ -1,0 +1,1 @@
+flush false on local

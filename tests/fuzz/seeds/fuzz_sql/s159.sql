@@ -1,0 +1,1 @@
+select s1 root.sg

@@ -1,0 +1,1 @@
+selec s1 from root

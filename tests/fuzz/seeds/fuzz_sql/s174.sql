@@ -1,0 +1,1 @@
+select s1 from root.sg where s1 > 1 $

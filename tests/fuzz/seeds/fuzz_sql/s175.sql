@@ -1,0 +1,1 @@
+select s1 from root.sg; select s2 from root.sg

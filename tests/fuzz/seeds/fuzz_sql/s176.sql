@@ -1,0 +1,1 @@
+insert into root.sg.d1(time, s1) values(1, 2, 3)

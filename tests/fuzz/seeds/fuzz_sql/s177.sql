@@ -1,0 +1,1 @@
+insert into root.sg.d1(s1, time) values(1, 2)

@@ -1,0 +1,1 @@
+select s1 from root.sg group by ([1, 2], 1ms)

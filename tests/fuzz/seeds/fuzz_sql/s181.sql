@@ -1,0 +1,1 @@
+select s1 into root.x from root.sg

@@ -1,0 +1,1 @@
+create timeseries root.sg.d.s INT99

@@ -1,0 +1,1 @@
+select cast(s1 as INT32, 2) from root.sg

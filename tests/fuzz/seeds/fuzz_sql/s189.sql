@@ -1,0 +1,1 @@
+select s1 from root.sg.d1 where s1 > 0 and time >= 2017-11-01T00:05:00.000+08:00 group by ([0, 100), 10ms, 5ms), level = 1 having count(s1) > 1 fill(linear, 1m, 2m) order by time desc limit 5 offset 1 slimit 1 soffset 0 align by device

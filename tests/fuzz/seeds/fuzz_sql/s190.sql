@@ -1,0 +1,1 @@
+insert into root.sg.d1(time, s1, s2, s3) aligned values (1, 1.5e3, 'a''b', null), (2, -3, "x", true)

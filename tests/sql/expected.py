@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""tests/sql/expected.py - the sample data set of the SQL conformance suite
+and a small, independent model used to compute expected rows by hand.
+
+    python3 tests/sql/expected.py sample > tests/sql/data/sample.sql
+    python3 -i tests/sql/expected.py      # then call the helpers below
+
+The data set follows the one IoTDB's manual uses (root.ln.wf01.wt01
+status/temperature, root.ln.wf02.wt02 status/hardware, root.sgcc.wf03.wt01
+status/temperature, minute data from 2017-11-01T00:00:00+08:00), with values
+of two decimals as the manual prints them.  Nothing here calls Larch: the
+helpers compute what IoTDB's documented semantics give, in Java's float and
+double arithmetic, printed as Java prints them.
+"""
+import math
+import struct
+import sys
+from datetime import datetime, timedelta, timezone
+
+TZ = timezone(timedelta(hours=8))
+T0 = 1509465600000  # 2017-11-01T00:00:00+08:00
+MIN = 60000
+DAY = 86400000
+
+
+def f32(x):
+    """x rounded to a Java float."""
+    return struct.unpack('f', struct.pack('f', x))[0]
+
+
+def _shortest(v, is_float):
+    for p in range(2, 18):
+        s = '%.*e' % (p - 1, v)
+        if (f32(float(s)) == f32(v)) if is_float else float(s) == v:
+            return s
+    return '%.16e' % v
+
+
+def java(v, is_float=False):
+    """Java's Float/Double.toString (JDK 19+, shortest) of v."""
+    if v is None:
+        return 'null'
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return v
+    if math.isnan(v):
+        return 'NaN'
+    sign = '-' if math.copysign(1, v) < 0 else ''
+    v = abs(v)
+    if math.isinf(v):
+        return sign + 'Infinity'
+    if v == 0:
+        return sign + '0.0'
+    mant, exp = _shortest(v, is_float).split('e')
+    e = int(exp)
+    d = mant.replace('.', '').rstrip('0') or '0'
+    if 1e-3 <= v < 1e7:
+        if e >= 0:
+            ip = (d + '0' * (e + 1))[:e + 1]
+            fp = d[e + 1:] or '0'
+            return sign + ip + '.' + fp
+        return sign + '0.' + '0' * (-e - 1) + d
+    return sign + d[0] + '.' + (d[1:] or '0') + 'E' + str(e)
+
+
+def iso(t):
+    """Time t (ms) as IoTDB prints it in +08:00."""
+    dt = datetime.fromtimestamp(t / 1000, TZ)
+    return dt.strftime('%Y-%m-%dT%H:%M:%S.') + '%03d+08:00' % (t % 1000)
+
+
+def at(day, hh, mm):
+    """ms of 2017-11-<day>T<hh>:<mm>:00+08:00."""
+    return T0 + (day - 1) * DAY + hh * 3600000 + mm * MIN
+
+
+# ---------------------------------------------------------------- the data
+# wf01.wt01: 00:00..00:11 and 16:35..16:37 on 2017-11-01, then two points a
+# day (01:00 and 05:00) from 11-02 to 11-07 and a last point 11-07T23:59.
+WT01_EARLY = [(True, 25.96), (True, 24.36), (False, 20.09), (False, 20.18), (False, 21.13),
+              (False, 22.72), (False, 20.71), (False, 21.45), (False, 22.58), (False, 20.98),
+              (True, 25.52), (False, 22.91)]
+WT01_PM = [(True, 23.44), (False, 21.98), (False, 21.93)]
+WT01_DAYS = {2: [(True, 24.5), (False, 20.25)], 3: [(False, 22.0), (True, 26.75)],
+             4: [(True, 23.0), (True, 21.5)], 5: [(False, 20.5), (False, 24.0)],
+             6: [(True, 25.25), (False, 23.75)], 7: [(False, 22.5), (True, 26.0)]}
+HW_EARLY = ['v2', 'v2', 'v1', 'v1', 'v1', 'v1', 'v1', 'v1', 'v1', 'v1', 'v2', 'v1']
+HW_PM = ['v2', 'v1', 'v1']
+
+
+def data():
+    """{series: {time: value}} of the sample data set."""
+    s = {k: {} for k in ('root.ln.wf01.wt01.status', 'root.ln.wf01.wt01.temperature',
+                         'root.ln.wf02.wt02.hardware', 'root.ln.wf02.wt02.status',
+                         'root.sgcc.wf03.wt01.status', 'root.sgcc.wf03.wt01.temperature')}
+    w1s, w1t = s['root.ln.wf01.wt01.status'], s['root.ln.wf01.wt01.temperature']
+    for i, (st, te) in enumerate(WT01_EARLY):
+        w1s[at(1, 0, i)], w1t[at(1, 0, i)] = st, f32(te)
+    for i, (st, te) in enumerate(WT01_PM):
+        w1s[at(1, 16, 35 + i)], w1t[at(1, 16, 35 + i)] = st, f32(te)
+    for d, pts in WT01_DAYS.items():
+        for (hh, (st, te)) in zip((1, 5), pts):
+            w1s[at(d, hh, 0)], w1t[at(d, hh, 0)] = st, f32(te)
+    w1s[at(7, 23, 59)], w1t[at(7, 23, 59)] = False, f32(21.07)
+    hw, w2s = s['root.ln.wf02.wt02.hardware'], s['root.ln.wf02.wt02.status']
+    for i, h in enumerate(HW_EARLY):
+        hw[at(1, 0, i)], w2s[at(1, 0, i)] = h, h == 'v2'
+    for i, h in enumerate(HW_PM):
+        hw[at(1, 16, 35 + i)], w2s[at(1, 16, 35 + i)] = h, h == 'v2'
+    gs, gt = s['root.sgcc.wf03.wt01.status'], s['root.sgcc.wf03.wt01.temperature']
+    for i, (st, te) in enumerate(WT01_EARLY[:3]):
+        gs[at(1, 0, i)], gt[at(1, 0, i)] = st, f32(te)
+    gs[at(1, 16, 37)], gt[at(1, 16, 37)] = True, f32(21.93)
+    gs[at(1, 16, 38)] = False
+    gt[at(1, 16, 39)] = f32(22.23)
+    gt[at(1, 16, 40)] = f32(23.43)
+    return s
+
+
+TYPES = {'status': 'BOOLEAN', 'temperature': 'FLOAT', 'hardware': 'TEXT'}
+
+
+def sample_sql():
+    """The statements of tests/sql/data/sample.sql."""
+    out = ['# the sample data set (generated by expected.py sample)',
+           'CREATE DATABASE root.ln', 'CREATE DATABASE root.sgcc']
+    d = data()
+    enc = {'BOOLEAN': 'PLAIN', 'FLOAT': 'RLE', 'TEXT': 'PLAIN'}
+    for path in d:
+        typ = TYPES[path.rsplit('.', 1)[1]]
+        out.append('CREATE TIMESERIES %s WITH DATATYPE=%s, ENCODING=%s' % (path, typ, enc[typ]))
+    devs = {}
+    for path, pts in d.items():
+        dev, m = path.rsplit('.', 1)
+        for t, v in pts.items():
+            devs.setdefault(dev, {}).setdefault(t, {})[m] = v
+    for dev, rows in devs.items():
+        ms = sorted({m for r in rows.values() for m in r})
+        for t in sorted(rows):
+            r = rows[t]
+            cols = [m for m in ms if m in r]
+            vals = [lit(r[m]) for m in cols]
+            out.append('INSERT INTO %s(timestamp, %s) VALUES (%d, %s)' %
+                       (dev, ', '.join(cols), t, ', '.join(vals)))
+    out.append('FLUSH')
+    return '\n'.join(out) + '\n'
+
+
+def lit(v):
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
+    if isinstance(v, str):
+        return "'%s'" % v
+    return java(v, True)
+
+
+# ------------------------------------------------------------ the model
+def points(path, lo=None, hi=None, lo_open=False, hi_open=True):
+    """Sorted (t, v) of a series with t in the given range."""
+    out = []
+    for t, v in sorted(data()[path].items()):
+        if lo is not None and (t < lo or (lo_open and t == lo)):
+            continue
+        if hi is not None and (t > hi or (hi_open and t == hi)):
+            continue
+        out.append((t, v))
+    return out
+
+
+def raw(paths, pred=lambda t: True, desc=False, is_float=None):
+    """Rows 'time\tv1\tv2...' of an ALIGN BY TIME raw query (outer join)."""
+    d = data()
+    ts = sorted({t for p in paths for t in d[p] if pred(t)}, reverse=desc)
+    rows = []
+    for t in ts:
+        cells = [iso(t)]
+        for p in paths:
+            v = d[p].get(t)
+            cells.append(java(v, TYPES[p.rsplit('.', 1)[1]] == 'FLOAT'))
+        rows.append('\t'.join(cells))
+    return rows
+
+
+def agg(name, vals, times=None, is_float=True):
+    """IoTDB aggregate of non-null vals (Java arithmetic); text result."""
+    if name == 'count':
+        return str(len(vals))
+    if not vals:
+        return 'null'
+    if name == 'sum':
+        acc = 0.0
+        for v in vals:
+            acc += float(v)
+        return java(acc)
+    if name == 'avg':
+        acc = 0.0
+        for v in vals:
+            acc += float(v)
+        return java(acc / len(vals))
+    if name in ('max_value', 'min_value'):
+        return java(max(vals) if name == 'max_value' else min(vals), is_float)
+    if name == 'extreme':
+        hi, lo = max(vals), min(vals)
+        return java(hi if abs(hi) >= abs(lo) else lo, is_float)
+    if name == 'first_value':
+        return java(vals[0], is_float)
+    if name == 'last_value':
+        return java(vals[-1], is_float)
+    if name in ('max_time', 'min_time'):
+        return str(times[-1] if name == 'max_time' else times[0])
+    if name == 'time_duration':
+        return str(times[-1] - times[0])
+    n = len(vals)
+    mean = sum(float(v) for v in vals) / n
+    ss = sum((float(v) - mean) ** 2 for v in vals)
+    if name in ('var_pop',):
+        return java(ss / n)
+    if name in ('variance', 'var_samp'):
+        return java(ss / (n - 1)) if n > 1 else 'null'
+    if name in ('stddev_pop',):
+        return java(math.sqrt(ss / n))
+    if name in ('stddev', 'stddev_samp'):
+        return java(math.sqrt(ss / (n - 1))) if n > 1 else 'null'
+    raise ValueError(name)
+
+
+def window_rows(path, fns, start, end, interval, step=None, left_open=False):
+    """GROUP BY ([start, end), interval, step) rows of fns over one series."""
+    step = step or interval
+    rows = []
+    t = start
+    while t < end:
+        we = min(t + interval, end)
+        if left_open:
+            pts = [(x, v) for x, v in points(path) if t < x <= we]
+            label = we
+        else:
+            pts = [(x, v) for x, v in points(path) if t <= x < we]
+            label = t
+        cells = [iso(label)]
+        for fn in fns:
+            cells.append(agg(fn, [v for _, v in pts], [x for x, _ in pts],
+                             TYPES[path.rsplit('.', 1)[1]] == 'FLOAT'))
+        rows.append('\t'.join(cells))
+        t += step
+    return rows
+
+
+if __name__ == '__main__':
+    if len(sys.argv) > 1 and sys.argv[1] == 'sample':
+        sys.stdout.write(sample_sql())
