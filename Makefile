@@ -13,7 +13,7 @@
 # bench/*.c is a benchmark program.  src/tools/common/*.c is linked into
 # every tool; tests/unit/helpers/*.c into every unit test.
 
-LAYERS   := base tsfile schema storage query engine rpc server
+LAYERS   := base tsfile schema storage query engine rpc server client
 CC       ?= cc
 SAN      ?= 0
 ifeq ($(SAN),1)
@@ -72,6 +72,31 @@ $(BUILD)/bin/larch-%: $(BUILD)/obj/src/tools/%.o $(TOOL_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $< $(TOOL_COMMON) $(LIB) $(LIBS) -o $@
 
+# larch-bench: src/tools/bench.c plus its own helpers in src/tools/bench/
+BENCH_TOOL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard src/tools/bench/*.c))
+$(BUILD)/bin/larch-bench: $(BUILD)/obj/src/tools/bench.o $(BENCH_TOOL_OBJ) $(TOOL_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LIBS) -o $@
+
+# src/cli/*.c -> larch, the interactive shell (IoTDB's CLI), linked with
+# libedit; its helpers are linked only into it and into tests/unit/cli.
+# `make clitest` drives it through tmux (tests/cli/*.sh BUILD_DIR).
+CLI_SRC   := $(wildcard src/cli/*.c)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_HELP  := $(filter-out $(BUILD)/obj/src/cli/larch.o,$(CLI_OBJ))
+build: $(BUILD)/bin/larch
+$(BUILD)/bin/larch: $(CLI_OBJ) $(TOOL_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(TOOL_COMMON) $(LIB) $(LIBS) -ledit -o $@
+
+$(BUILD)/tests/unit/cli/%: $(BUILD)/obj/tests/unit/cli/%.o $(CLI_HELP) $(TOOL_COMMON) $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIB) $(LIBS) -ledit -lcmocka -o $@
+
+.PHONY: clitest
+clitest: $(BUILD)/bin/larch $(BUILD)/bin/larchd
+	@for s in tests/cli/*.sh; do $$s $(BUILD) || exit 1; done
+
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELP:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIB) $(LIBS) -lcmocka -o $@
@@ -96,6 +121,26 @@ fault: $(FAULTS)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# examples/<x>.c -> $(BUILD)/examples/<x>: programs over the client
+# library (include/larch/client.h); `make examples` builds them all.
+EXAMPLE_SRC := $(wildcard examples/*.c)
+EXAMPLES    := $(EXAMPLE_SRC:%.c=$(BUILD)/%)
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+.PHONY: examples
+examples: $(EXAMPLES)
+
+# the client test starts larchd itself (order-only: not linked in)
+$(BUILD)/tests/unit/client/test_client: | $(BUILD)/bin/larchd
+
+# tests/bench/smoke.sh: a short larch-bench run (every operation, exact
+# point counts per write mode) against a larchd on a fresh directory
+.PHONY: benchsmoke
+benchsmoke: $(BUILD)/bin/larchd $(BUILD)/bin/larch-bench
+	tests/bench/smoke.sh $(BUILD)
 
 unit: $(TESTS)
 	@scripts/run-unit.sh $(TESTS)
@@ -143,7 +188,9 @@ test: deps
 	$(MAKE) SAN=1 unit
 	$(MAKE) SAN=1 sqltest
 	$(MAKE) SAN=1 compat
+	$(MAKE) SAN=1 clitest
 	$(MAKE) SAN=1 fault FAULT_SECONDS=10
+	$(MAKE) SAN=1 benchsmoke
 	$(MAKE) build
 	$(MAKE) fuzz
 	@echo "make test: all suites passed"
@@ -157,6 +204,7 @@ bench: build $(BENCHES)
 	@for b in $(filter-out $(BUILD)/bench/tsfile_bench,$(BENCHES)); do \
 	  echo "== $$b"; $$b || exit 1; done
 	@echo "== bench/tsfile_bench.py"; BUILD=$(BUILD) python3 bench/tsfile_bench.py
+	@echo "== bench/server_bench.sh"; bench/server_bench.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -10,6 +10,7 @@
  * scripts can wait for it.  SIGTERM or SIGINT: stop accepting, finish the
  * requests in flight, flush, exit 0.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,10 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	int rc;
 
+	/* one malloc arena per connection thread fragments memory under many
+	 * sessions (RSS grew steadily with 200 of them); a few shared arenas
+	 * keep it flat at no measurable cost to throughput */
+	mallopt(M_ARENA_MAX, 4);
 	server_config_default(&cfg);
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--config") && i + 1 < argc &&

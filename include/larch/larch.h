@@ -198,9 +198,11 @@ int larch_delete_timeseries(larch_db_t *db, const char *const *patterns, size_t 
  * whatever the precision (as IoTDB), > 0.  TTLs are per database: path is
  * a database (root.ln), a database with .** (root.ln.**), or a pattern
  * whose matches are databases (root.**: every database existing now).
- * Persisted in the schema and reapplied by larch_open.  Errors: 303 ttl
- * <= 0, 509 malformed path, LARCH_UNSUPPORTED (300) for a path below a
- * database (device-level TTL), 508 when no database matches. */
+ * Persisted in the schema and reapplied by larch_open.  While it is set,
+ * an insert with a row older than now - ttl fails with LARCH_OUT_OF_TTL
+ * (607) and writes nothing (IoTDB writes the tablet's other rows).
+ * Errors: 303 ttl <= 0, 509 malformed path, LARCH_UNSUPPORTED (300) for a
+ * path below a database (device-level TTL), 508 when no database matches. */
 int larch_set_ttl(larch_db_t *db, const char *path, int64_t ttl_ms, larch_error_t *err);
 
 /* UNSET TTL TO path: back to larch_options_t.ttl (none by default).  Paths

@@ -166,6 +166,7 @@ static int64_t ttl_to_precision(const larch_db_t *db, int64_t ms)
 
 typedef struct ttl_apply {
 	larch_db_t *db;
+	int skip_none;       /* opening: storage starts with no TTL anyway */
 	int rc;
 	larch_error_t *err;
 } ttl_apply_t;
@@ -176,6 +177,8 @@ static int ttl_apply_cb(void *arg, const schema_db_info_t *info)
 	ttl_apply_t *ta = arg;
 	if (ta->rc)
 		return 1;
+	if (ta->skip_none && !info->ttl)
+		return 0;
 	ta->rc = storage_set_ttl(ta->db->storage, info->path, ttl_to_precision(ta->db, info->ttl),
 				 ta->err);
 	return ta->rc != LARCH_OK;
@@ -183,14 +186,14 @@ static int ttl_apply_cb(void *arg, const schema_db_info_t *info)
 
 int engine_apply_ttls(larch_db_t *db, larch_error_t *err)
 {
-	ttl_apply_t ta = {db, LARCH_OK, err};
+	ttl_apply_t ta = {db, 1, LARCH_OK, err};
 	int rc = schema_db_match(db->schema, "root.**", ttl_apply_cb, &ta, err);
 	return rc ? rc : ta.rc;
 }
 
 static int ttl_change(larch_db_t *db, const char *path, int64_t ttl, larch_error_t *err)
 {
-	ttl_apply_t ta = {db, LARCH_OK, err};
+	ttl_apply_t ta = {db, 0, LARCH_OK, err};
 	int rc = schema_ttl_set(db->schema, path, ttl, ttl_apply_cb, &ta, err);
 	return rc ? rc : ta.rc;
 }

@@ -4,14 +4,14 @@
  *
  * Each value becomes the type of its series when the series exists:
  * BOOLEAN takes true/false (any case); INT32/INT64/TIMESTAMP integers in
- * range; FLOAT/DOUBLE any number (NaN too); DATE yyyy-MM-dd; TEXT, STRING
+ * range; FLOAT/DOUBLE any number as Java parses it (NaN, Infinity, values
+ * beyond the range become infinities, tiny ones subnormals or 0); DATE yyyy-MM-dd; TEXT, STRING
  * and BLOB the text as is.  A value that does not convert is the
  * type-mismatch error 614 and nothing is written.  A series that does not
  * exist gets the type IoTDB infers from the text (schema_infer_type) and is
  * created by the write.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -57,13 +57,26 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	return 1;
 }
 
+/* Java's Double.parseDouble / Float.parseFloat never fail on range:
+ * overflow is Infinity, underflow 0 or a subnormal; only the text's form
+ * matters.  (strtod/strtof set ERANGE for both; it is ignored here.) */
 static int parse_double(const char *s, double *out)
 {
 	char *end;
-
-	errno = 0;
 	double v = strtod(s, &end);
-	if (end == s || *end || (errno && isfinite(v)))
+
+	if (end == s || *end)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int parse_float(const char *s, float *out)
+{
+	char *end;
+	float v = strtof(s, &end);
+
+	if (end == s || *end)
 		return 0;
 	*out = v;
 	return 1;
@@ -87,7 +100,6 @@ static int parse_date(const char *s, int32_t *out)
 static int convert(const char *s, tsfile_type_t t, tsfile_value_t *v)
 {
 	int64_t i;
-	double d;
 
 	v->type = t;
 	v->is_null = 0;
@@ -107,10 +119,7 @@ static int convert(const char *s, tsfile_type_t t, tsfile_value_t *v)
 	case TSFILE_TIMESTAMP:
 		return parse_int(s, INT64_MIN, INT64_MAX, &v->v.i64);
 	case TSFILE_FLOAT:
-		if (!parse_double(s, &d) || (isfinite(d) && fabs(d) > 3.4028234663852886e38))
-			return 0;
-		v->v.f = (float)d;
-		return 1;
+		return parse_float(s, &v->v.f);
 	case TSFILE_DOUBLE:
 		return parse_double(s, &v->v.d);
 	case TSFILE_DATE:

@@ -279,7 +279,10 @@ typedef struct agg_fill_col {
  *                         INT64, FLOAT, DOUBLE, TEXT; decimal -> FLOAT,
  *                         DOUBLE, TEXT; string -> TEXT; TEXT gets the
  *                         literal's text), others not filled;
- *   old fill(type[method, ranges], ...): the item of the column's type;
+ *   FILL(PREVIOUSUNTILLAST[, d]) (0.13) every column previous until
+ *                         the last value, bounded by d when given;
+ *   old fill(type[method, ranges], ...): the last item of the column's
+ *                         type or ALL (ALL[linear]: numeric types only);
  *                         when single_point (where time = T) a type with no
  *                         item gets IoTDB 0.10's default (BOOLEAN/TEXT
  *                         previous 10 min, numeric linear 10 min, 10 min),
@@ -310,12 +313,19 @@ void agg_fill_column(const agg_fill_col_t *spec, const int64_t *times, size_t n,
  * earliest at or after T (in [T, *next_hi]); agg_fill_point computes the
  * value at T from what it found (has_prev/has_next 0 for none; a point at
  * T itself is the answer).  Bounds are not checked again.  For
- * PREVIOUS_UNTIL_LAST set spec->has_last_time/last_time to the series'
- * last time (else nothing is filled).  *out is null when nothing fills. */
+ * PREVIOUS_UNTIL_LAST either set spec->has_last_time/last_time to the
+ * series' last time, or leave has_last_time 0: then the range asks for the
+ * first point at or after T up to INT64_MAX, and T is filled only when
+ * such a point exists (T is not after the series' last point).  *out is
+ * null when nothing fills. */
 void agg_fill_point_range(const agg_fill_col_t *spec, int64_t t, int precision,
 			  const struct time_zone *tz, int64_t *prev_lo, int64_t *next_hi);
 void agg_fill_point(const agg_fill_col_t *spec, int64_t t, tsfile_type_t type, int has_prev,
 		    int64_t prev_t, const tsfile_value_t *prev, int has_next, int64_t next_t,
 		    const tsfile_value_t *next, tsfile_value_t *out);
+
+/* Row r of column c as a value (is_null from c's null flags; byte strings
+ * point into c). */
+void agg_cell_value(const larch_column_t *c, size_t r, tsfile_value_t *out);
 
 #endif

@@ -232,11 +232,13 @@ static void plan_default(tsfile_type_t t, int precision, agg_fill_col_t *out)
 	out->after.units = out->has_after ? ten_min : 0;
 }
 
+/* LINEAR on a type that cannot interpolate is an error when the item names
+ * the type (IoTDB 0.10-0.13's message); ALL[linear] skips such types. */
 static int check_old_items(const ast_fill_t *fill, larch_error_t *err)
 {
 	for (size_t i = 0; i < fill->n_items; i++) {
 		const ast_fill_item_t *it = &fill->items[i];
-		if (it->method == AST_FM_LINEAR && !is_linear_type(it->type))
+		if (!it->all && it->method == AST_FM_LINEAR && !is_linear_type(it->type))
 			return err_set(err, LARCH_SEMANTIC_ERROR,
 				       "type %s cannot use linear fill function",
 				       tsfile_type_name(it->type));
@@ -244,13 +246,23 @@ static int check_old_items(const ast_fill_t *fill, larch_error_t *err)
 	return LARCH_OK;
 }
 
-/* One column under the old per-type form: the last item naming its type. */
+/* Whether old-form item it applies to a column of type t: its own type, or
+ * ALL (every type, but ALL[linear] only the numeric ones, as IoTDB 0.13). */
+static int item_applies(const ast_fill_item_t *it, tsfile_type_t t)
+{
+	if (!it->all)
+		return it->type == t;
+	return it->method != AST_FM_LINEAR || is_linear_type(t);
+}
+
+/* One column under the old per-type form: the last item applying to its
+ * type (IoTDB keeps a type -> fill map, later entries replacing earlier). */
 static int plan_old(const ast_fill_t *fill, tsfile_type_t t, int precision, int single_point,
 		    agg_fill_col_t *out, larch_error_t *err)
 {
 	const ast_fill_item_t *it = NULL;
 	for (size_t i = 0; i < fill->n_items; i++) {
-		if (fill->items[i].type == t)
+		if (item_applies(&fill->items[i], t))
 			it = &fill->items[i];
 	}
 	if (it == NULL) {
@@ -290,6 +302,10 @@ int agg_fill_plan(const ast_fill_t *fill, const tsfile_type_t *types, size_t n_c
 		case AST_FILL_PREVIOUS:
 			rc = plan_method(AGG_FILL_PREVIOUS, fill->before, NULL, types[c], precision,
 					 o, err);
+			break;
+		case AST_FILL_PREVIOUSUNTILLAST:
+			rc = plan_method(AGG_FILL_PREVIOUS_UNTIL_LAST, fill->before, NULL, types[c],
+					 precision, o, err);
 			break;
 		case AST_FILL_LINEAR:
 			rc = plan_method(AGG_FILL_LINEAR, fill->before, fill->after, types[c],
@@ -480,6 +496,8 @@ void agg_fill_point_range(const agg_fill_col_t *spec, int64_t t, int precision,
 	if (spec->method == AGG_FILL_LINEAR)
 		*next_hi = spec->has_after ? agg_time_add(t, &spec->after, 1, precision, tz)
 					   : INT64_MAX;
+	else if (spec->method == AGG_FILL_PREVIOUS_UNTIL_LAST && !spec->has_last_time)
+		*next_hi = INT64_MAX;        /* any later point: t is not after the last */
 }
 
 /* A tsfile value into element r of a typed array. */
@@ -523,6 +541,11 @@ void agg_fill_point(const agg_fill_col_t *spec, int64_t t, tsfile_type_t type, i
 	agg_fill_col_t unbounded = *spec;
 	unbounded.has_before = 0;
 	unbounded.has_after = 0;
+	if (spec->method == AGG_FILL_PREVIOUS_UNTIL_LAST && !spec->has_last_time) {
+		/* a point at or after t proves t is not after the series' last */
+		unbounded.has_last_time = 1;
+		unbounded.last_time = has_next && next_t >= t ? next_t : INT64_MIN;
+	}
 	agg_fill_column(&unbounded, times, n, type, cells, nulls, 0, NULL);
 	memset(out, 0, sizeof *out);
 	out->type = type;
@@ -545,4 +568,19 @@ void agg_fill_point(const agg_fill_col_t *spec, int64_t t, tsfile_type_t type, i
 		break;
 	default: out->v.i64 = lv.n.i; break;
 	}
+}
+
+void agg_cell_value(const larch_column_t *c, size_t r, tsfile_value_t *out)
+{
+	size_t sz = tsfile_type_size(c->type);
+
+	memset(out, 0, sizeof *out);
+	out->type = c->type;
+	out->is_null = c->nulls && c->nulls[r];
+	if (out->is_null)
+		return;
+	if (c->type == TSFILE_BOOLEAN)
+		out->v.b = ((const uint8_t *)c->values)[r];
+	else
+		memcpy(&out->v, (const uint8_t *)c->values + r * sz, sz);
 }

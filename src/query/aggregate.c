@@ -19,10 +19,18 @@
  *
  * GROUP BY LEVEL merges the states of calls with the same function and
  * level name (count(root.ln.*.*.status): nodes above the levels kept, the
- * others but the measurement replaced by *).  Results are materialized (one
- * row per window; windows are bounded) in a query_table_t.
+ * others but the measurement replaced by *); GROUP BY TAGS those with the
+ * same tag values and aggregate over the measurement.  A window holding
+ * no row of a block is skipped by binary search to the next window that
+ * can.  ALIGN BY DEVICE takes its layout from device.c and feeds each
+ * device's calls from its own stream (its WHERE).  COUNT_TIME(*) counts
+ * the rows of one stream of every matched series.  Results are
+ * materialized (one row per window, per device or tag group; windows are
+ * bounded) in a query_table_t, after HAVING, FILL (in result order),
+ * OFFSET and LIMIT.
  */
 #include <stdio.h>
+#include <strings.h>
 
 #include "query/agg.h"
 #include "query/query_int.h"
@@ -326,6 +334,23 @@ static int level_path(q_plan_t *p, const char *path, int keep_last, buf_t *b)
 	return buf_ok(b) ? 0 : -1;
 }
 
+/* Whether call c may be merged into group call g (GROUP BY LEVEL / TAGS):
+ * IoTDB 2.0 requires one result type per output column ("GROUP BY LEVEL:
+ * the data types of the same output column[...] should be the same"):
+ * sum or count of FLOAT and DOUBLE series merge, max_value of them does
+ * not.  MAX_BY/MIN_BY states also need one comparison type. */
+static int join_check(agg_q_t *q, size_t g, size_t c, const char *what, const char *name)
+{
+	const agg_fn_t *a = &q->calls[g].fn, *b = &q->calls[c].fn;
+	int by = a->kind == AGG_MAX_BY || a->kind == AGG_MIN_BY;
+
+	if (a->out_type == b->out_type && (!by || a->in[1] == b->in[1]))
+		return LARCH_OK;
+	return err_set(q->err, LARCH_SEMANTIC_ERROR,
+		       "%s: the data types of the same output column[%s] should be the same.",
+		       what, name);
+}
+
 /* Group the bare single-input calls by (function, level name); outputs
  * become the groups in order of first appearance. */
 static int level_group(agg_q_t *q)
@@ -364,6 +389,8 @@ static int level_group(agg_q_t *q)
 		size_t g;
 		uint64_t h = name_hash(name);
 		if (q_map_get(&seen, h, &g) && !strcmp(q->outs[g].name, name)) {
+			if ((rc = join_check(q, q->outs[g].call, o->call, "GROUP BY LEVEL", name)))
+				break;
 			c->group = q->outs[g].call;
 			continue;
 		}
@@ -494,7 +521,16 @@ static int feed_rows(agg_q_t *q, const feed_t *f, const int64_t *times, size_t n
 		if (lo > times[n - 1])
 			break;
 		agg_window_rows(&q->w, k, times, 0, n, &a, &b);
-		for (size_t j = 0; a < b && j < f->n_calls; j++)
+		if (a == b) {
+			/* an empty window: every row from a on lies after it, so
+			 * jump to the first window that can hold row a */
+			if (a == n)
+				break;
+			uint64_t next = agg_windows_first_ending_at_or_after(&q->w, times[a]);
+			k = LR_MAX(next, k + 1) - 1;
+			continue;
+		}
+		for (size_t j = 0; j < f->n_calls; j++)
 			if ((rc = agg_update(&q->calls[f->calls[j]].fn, state_of(q, f->calls[j], k),
 					     times, f->in[j], a, b)))
 				return rc;
@@ -612,29 +648,33 @@ static int feed_by_series(agg_q_t *q)
 	return rc;
 }
 
-/* Feed every call from one merged, filtered stream of their inputs. */
-static int feed_by_stream(agg_q_t *q)
+/* Feed the calls ci[0..nc) from one merged stream of their inputs and
+ * extra[0..n_extra) (more series whose rows count: COUNT_TIME(*)),
+ * filtered by where (or NULL). */
+static int feed_by_stream(agg_q_t *q, const size_t *ci, size_t nc, ast_expr_t *const *extra,
+			  size_t n_extra, const ast_expr_t *where)
 {
 	q_plan_t *p = q->p;
 	size_t n_in = 0;
-	ast_expr_t **exprs = arena_alloc(p->arena, (2 * q->n_calls + 1) * sizeof(*exprs));
-	size_t *ci = arena_alloc(p->arena, (q->n_calls + 1) * sizeof(size_t));
-	larch_column_t (*in)[2] = arena_calloc(p->arena, q->n_calls + 1, sizeof(*in));
+	ast_expr_t **exprs = arena_alloc(p->arena, (2 * nc + n_extra + 1) * sizeof(*exprs));
+	larch_column_t (*in)[2] = arena_calloc(p->arena, nc + 1, sizeof(*in));
 	q_stream_t *st = NULL;
 	int rc;
 
-	if (!exprs || !ci || !in)
+	if (!exprs || !in)
 		return agg_oom(q->err);
-	for (size_t i = 0; i < q->n_calls; i++) {
-		ci[i] = i;
-		for (size_t k = 0; k < q->calls[i].n_in; k++) {
-			q->calls[i].stream_col[k] = n_in;
-			exprs[n_in++] = q->calls[i].in[k];
+	for (size_t j = 0; j < nc; j++) {
+		agg_call_t *c = &q->calls[ci[j]];
+		for (size_t k = 0; k < c->n_in; k++) {
+			c->stream_col[k] = n_in;
+			exprs[n_in++] = c->in[k];
 		}
 	}
-	if ((rc = q_stream_open(p, exprs, n_in, p->where, 0, &st, q->err)))
+	for (size_t j = 0; j < n_extra; j++)
+		exprs[n_in++] = extra[j];
+	if ((rc = q_stream_open(p, exprs, n_in, where, 0, &st, q->err)))
 		return rc;
-	feed_t f = { ci, q->n_calls, in };
+	feed_t f = { ci, nc, in };
 	for (;;) {
 		const int64_t *times;
 		const larch_column_t *cols;
@@ -644,9 +684,9 @@ static int feed_by_stream(agg_q_t *q)
 			rc = rc == LARCH_DONE ? LARCH_OK : rc;
 			break;
 		}
-		for (size_t i = 0; i < q->n_calls; i++)
-			for (size_t k = 0; k < q->calls[i].n_in; k++)
-				in[i][k] = cols[q->calls[i].stream_col[k]];
+		for (size_t j = 0; j < nc; j++)
+			for (size_t k = 0; k < q->calls[ci[j]].n_in; k++)
+				in[j][k] = cols[q->calls[ci[j]].stream_col[k]];
 		if ((rc = feed_rows(q, &f, times, n))) {
 			rc = agg_update_err(q, rc);
 			break;
@@ -654,6 +694,18 @@ static int feed_by_stream(agg_q_t *q)
 	}
 	q_stream_close(st);
 	return rc;
+}
+
+/* Every call, from one stream filtered by the plan's WHERE. */
+static int feed_all_by_stream(agg_q_t *q)
+{
+	size_t *ci = arena_alloc(q->p->arena, (q->n_calls + 1) * sizeof(size_t));
+
+	if (!ci)
+		return agg_oom(q->err);
+	for (size_t i = 0; i < q->n_calls; i++)
+		ci[i] = i;
+	return feed_by_stream(q, ci, q->n_calls, NULL, 0, q->p->where);
 }
 
 /*---------------------------------------------------------------------------
@@ -734,12 +786,12 @@ static int64_t *window_times(agg_q_t *q)
 	return t;
 }
 
-/* Output columns (n_win rows) from the call columns. */
-static int out_columns(agg_q_t *q, const int64_t *times, const larch_column_t *cc,
-		       larch_column_t *oc)
+/* Output columns (n_win rows) of outs[0..n) from the call columns. */
+static int out_columns(agg_q_t *q, const agg_out_t *outs, size_t n, const int64_t *times,
+		       const larch_column_t *cc, larch_column_t *oc)
 {
-	for (size_t i = 0; i < q->n_outs; i++) {
-		agg_out_t *o = &q->outs[i];
+	for (size_t i = 0; i < n; i++) {
+		const agg_out_t *o = &outs[i];
 		if (!o->x) {
 			oc[i] = cc[o->call];
 			continue;
@@ -751,18 +803,18 @@ static int out_columns(agg_q_t *q, const int64_t *times, const larch_column_t *c
 	return LARCH_OK;
 }
 
-/* keep[k]: window k is a result row (HAVING; all rows otherwise). */
-static int having_rows(agg_q_t *q, const int64_t *times, const larch_column_t *cc,
-		       uint8_t *keep)
+/* keep[k]: window k is a result row (HAVING having; all rows when NULL). */
+static int having_rows(agg_q_t *q, const ast_expr_t *having, const int64_t *times,
+		       const larch_column_t *cc, uint8_t *keep)
 {
 	expr_t *x;
 	int rc;
 
-	if (!q->having) {
+	if (!having) {
 		memset(keep, 1, (size_t)q->n_win);
 		return LARCH_OK;
 	}
-	rc = expr_compile(q->p->ctx, q->having, no_path, bind_call, q, q->p->arena, &x, q->err);
+	rc = expr_compile(q->p->ctx, having, no_path, bind_call, q, q->p->arena, &x, q->err);
 	if (rc)
 		return rc;
 	rc = expr_eval_filter(x, (size_t)q->n_win, times, cc, q->p->arena, keep, q->err);
@@ -770,80 +822,110 @@ static int having_rows(agg_q_t *q, const int64_t *times, const larch_column_t *c
 	return rc;
 }
 
-/* FILL over the kept rows (times[r] is the time of rows[r]); the columns
- * become compacted copies and rows[r] = r. */
-static int apply_fill(agg_q_t *q, const int64_t *times, larch_column_t *oc, size_t *rows,
-		      size_t n)
+/* A result before FILL, OFFSET and LIMIT: columns oc[0..n_cols) and
+ * times, rows[0..n) indexing them in result order. */
+typedef struct agg_res {
+	size_t n_cols;
+	char **names;
+	tsfile_type_t *types;
+	larch_column_t *oc;
+	int64_t *times;
+	size_t *rows;
+	size_t n;
+} agg_res_t;
+
+static int res_alloc(agg_q_t *q, agg_res_t *r, size_t n_cols, size_t n_rows)
+{
+	arena_t *a = q->p->arena;
+
+	r->n_cols = n_cols;
+	r->n = 0;
+	r->names = arena_calloc(a, n_cols + 1, sizeof(*r->names));
+	r->types = arena_calloc(a, n_cols + 1, sizeof(*r->types));
+	r->oc = arena_calloc(a, n_cols + 1, sizeof(*r->oc));
+	r->times = arena_calloc(a, n_rows + 1, sizeof(*r->times));
+	r->rows = arena_calloc(a, n_rows + 1, sizeof(*r->rows));
+	return r->names && r->types && r->oc && r->times && r->rows ? LARCH_OK : agg_oom(q->err);
+}
+
+/* Cell (src, sr) into (dst, dr); both columns of one type. */
+static void cell_copy(larch_column_t *dst, size_t dr, const larch_column_t *src, size_t sr)
+{
+	size_t sz = tsfile_type_size(dst->type);
+	int null = !src || (src->nulls && src->nulls[sr]);
+
+	((uint8_t *)dst->nulls)[dr] = (uint8_t)null;
+	if (!null)
+		memcpy((uint8_t *)dst->values + dr * sz, (const uint8_t *)src->values + sr * sz, sz);
+}
+
+/* FILL in result order (IoTDB fills after ORDER BY): the rows become
+ * compacted copies, rows[r] = r.  With ORDER BY TIME DESC the fill sees
+ * the times complemented (ascending, same distances). */
+static int apply_fill(agg_q_t *q, agg_res_t *r)
 {
 	q_plan_t *p = q->p;
-	agg_fill_col_t *spec = arena_calloc(p->arena, q->n_outs ? q->n_outs : 1, sizeof(*spec));
-	tsfile_type_t *types = arena_calloc(p->arena, q->n_outs ? q->n_outs : 1, sizeof(*types));
-	int rc;
+	agg_fill_col_t *spec = arena_calloc(p->arena, r->n_cols + 1, sizeof(*spec));
+	int64_t *rt = arena_alloc(p->arena, (r->n + 1) * sizeof(int64_t));
+	int64_t *ft = arena_alloc(p->arena, (r->n + 1) * sizeof(int64_t));
+	int desc = q_order_desc(p->sel), rc;
 
-	if (!spec || !types)
+	if (!spec || !rt || !ft)
 		return agg_oom(q->err);
-	for (size_t i = 0; i < q->n_outs; i++)
-		types[i] = q->outs[i].type;
-	if ((rc = agg_fill_plan(&p->sel->fill, types, q->n_outs, p->ctx->precision, 0, spec,
+	if ((rc = agg_fill_plan(&p->sel->fill, r->types, r->n_cols, p->ctx->precision, 0, spec,
 				q->err)))
 		return rc;
-	for (size_t i = 0; i < q->n_outs; i++) {
-		/* gather the kept rows into fresh arrays, fill, keep them */
-		larch_column_t g;
-		size_t sz = tsfile_type_size(types[i]);
-		if (col_alloc(p->arena, types[i], n, &g))
-			return agg_oom(q->err);
-		for (size_t r = 0; r < n; r++) {
-			memcpy((uint8_t *)g.values + r * sz,
-			       (const uint8_t *)oc[i].values + rows[r] * sz, sz);
-			((uint8_t *)g.nulls)[r] = oc[i].nulls && oc[i].nulls[rows[r]];
-		}
-		agg_fill_column(&spec[i], times, n, types[i], (void *)g.values, (uint8_t *)g.nulls,
-				p->ctx->precision, p->ctx->tz);
-		oc[i] = g;
+	for (size_t j = 0; j < r->n; j++) {
+		rt[j] = r->times[r->rows[j]];
+		ft[j] = desc ? ~rt[j] : rt[j];
 	}
-	for (size_t r = 0; r < n; r++)
-		rows[r] = r;
+	for (size_t i = 0; i < r->n_cols; i++) {
+		larch_column_t g;
+		if (col_alloc(p->arena, r->types[i], r->n, &g))
+			return agg_oom(q->err);
+		for (size_t j = 0; j < r->n; j++)
+			cell_copy(&g, j, &r->oc[i], r->rows[j]);
+		agg_fill_column(&spec[i], ft, r->n, r->types[i], (void *)g.values, (uint8_t *)g.nulls,
+				p->ctx->precision, p->ctx->tz);
+		r->oc[i] = g;
+	}
+	for (size_t j = 0; j < r->n; j++)
+		r->rows[j] = j;
+	r->times = rt;
 	return LARCH_OK;
 }
 
 static int put_cell(query_table_t *t, size_t col, const larch_column_t *c, size_t row)
 {
-	tsfile_value_t v = { 0 };
-	size_t sz = tsfile_type_size(c->type);
+	tsfile_value_t v;
 
-	v.type = c->type;
-	if (c->nulls && c->nulls[row])
-		return LARCH_OK;
-	if (c->type == TSFILE_BOOLEAN)
-		v.v.b = ((const uint8_t *)c->values)[row];
-	else
-		memcpy(&v.v, (const uint8_t *)c->values + row * sz, sz);
-	return query_table_set_value(t, col, &v);
+	agg_cell_value(c, row, &v);
+	return v.is_null ? LARCH_OK : query_table_set_value(t, col, &v);
 }
 
-/* The result table: rows[0..n) index times and oc; then ORDER BY TIME
- * DESC, OFFSET and LIMIT. */
-static int build_table(agg_q_t *q, const int64_t *times, const larch_column_t *oc,
-		       const size_t *rows, size_t n, query_result_t **out)
+/* FILL, OFFSET, LIMIT, then the result table. */
+static int build_table(agg_q_t *q, agg_res_t *r, query_result_t **out)
 {
 	const ast_select_t *sel = q->p->sel;
-	query_table_t *t = query_table_new(q->n_outs, q->windowed);
-	int desc = q_order_desc(sel), rc = LARCH_OK;
-	size_t from = sel->offset > 0 ? (size_t)LR_MIN((uint64_t)sel->offset, (uint64_t)n) : 0;
-	size_t count = q->n_outs ? n - from : 0;
+	int rc = sel->fill.kind != AST_FILL_NONE ? apply_fill(q, r) : LARCH_OK;
+
+	if (rc)
+		return rc;
+	query_table_t *t = query_table_new(r->n_cols, q->windowed);
+	size_t from = sel->offset > 0 ? (size_t)LR_MIN((uint64_t)sel->offset, (uint64_t)r->n) : 0;
+	size_t count = r->n_cols ? r->n - from : 0;
 
 	if (!t)
 		return agg_oom(q->err);
 	if (sel->limit >= 0 && (uint64_t)sel->limit < count)
 		count = (size_t)sel->limit;
-	for (size_t i = 0; i < q->n_outs && !rc; i++)
-		rc = query_table_set_column(t, i, q->outs[i].name, q->outs[i].type);
+	for (size_t i = 0; i < r->n_cols && !rc; i++)
+		rc = query_table_set_column(t, i, r->names[i], r->types[i]);
 	for (size_t j = from; j < from + count && !rc; j++) {
-		size_t r = rows[desc ? n - 1 - j : j];
-		rc = query_table_add_row(t, times[r]);
-		for (size_t i = 0; i < q->n_outs && !rc; i++)
-			rc = put_cell(t, i, &oc[i], r);
+		size_t row = r->rows[j];
+		rc = query_table_add_row(t, r->times[row]);
+		for (size_t i = 0; i < r->n_cols && !rc; i++)
+			rc = put_cell(t, i, &r->oc[i], row);
 	}
 	if (rc) {
 		query_table_free(t);
@@ -852,6 +934,51 @@ static int build_table(agg_q_t *q, const int64_t *times, const larch_column_t *o
 	return query_table_finish(t, out, q->err);
 }
 
+/* Feed every call: series by series from summaries when nothing but bare
+ * series and time ranges are involved, else through streams. */
+static int feed_calls(agg_q_t *q)
+{
+	q_plan_t *p = q->p;
+	int bare = !p->where && !p->where_false;
+
+	for (size_t i = 0; i < q->n_calls; i++)
+		bare &= q->calls[i].bare && q->calls[i].n_in == 1;
+	if (p->where_false || !q->n_calls)
+		return LARCH_OK;
+	return bare ? feed_by_series(q) : feed_all_by_stream(q);
+}
+
+/* One row per window of the outputs (HAVING applied), in result order. */
+static int window_result(agg_q_t *q, query_result_t **out)
+{
+	q_plan_t *p = q->p;
+	agg_res_t r;
+	larch_column_t *cc = arena_calloc(p->arena, q->n_calls + 1, sizeof(*cc));
+	uint8_t *keep = arena_alloc(p->arena, (size_t)q->n_win);
+	int64_t *times = window_times(q);
+	int rc = LARCH_OK, desc = q_order_desc(p->sel);
+
+	if (!cc || !keep || !times || (rc = res_alloc(q, &r, q->n_outs, (size_t)q->n_win)))
+		return rc ? rc : agg_oom(q->err);
+	if ((rc = call_columns(q, cc)) || (rc = out_columns(q, q->outs, q->n_outs, times, cc, r.oc)) ||
+	    (rc = having_rows(q, q->having, times, cc, keep)))
+		return rc;
+	for (size_t i = 0; i < q->n_outs; i++) {
+		r.names[i] = q->outs[i].name;
+		r.types[i] = q->outs[i].type;
+	}
+	for (uint64_t j = 0; j < q->n_win; j++) {
+		uint64_t k = desc ? q->n_win - 1 - j : j;
+		if (keep[k])
+			r.rows[r.n++] = (size_t)k;
+	}
+	memcpy(r.times, times, (size_t)q->n_win * sizeof(int64_t));
+	return build_table(q, &r, out);
+}
+
+static int tags_run(agg_q_t *q, query_result_t **out);
+
+/* Plain aggregation, GROUP BY time / LEVEL / TAGS. */
 static int agg_run(agg_q_t *q, query_result_t **out)
 {
 	q_plan_t *p = q->p;
@@ -880,42 +1007,408 @@ static int agg_run(agg_q_t *q, query_result_t **out)
 	if (sel->where && !expr_is_time_only(sel->where) &&
 	    (rc = q_analyze_where(p, q->err)))
 		return rc;
+	if (sel->n_group_tags)
+		return tags_run(q, out);
+	if ((rc = windows_setup(q)) || (rc = states_setup(q)) || (rc = feed_calls(q)) ||
+	    (rc = merge_groups(q)))
+		return rc;
+	return window_result(q, out);
+}
+
+/*---------------------------------------------------------------------------
+ * COUNT_TIME(*)
+ *---------------------------------------------------------------------------*/
+
+static int is_count_time(const ast_expr_t *e)
+{
+	return e->kind == AST_E_FUNC && !strcasecmp(e->sval, "count_time");
+}
+
+typedef struct ct_arg {
+	ast_expr_t **leaves;
+	size_t n, cap;
+} ct_arg_t;
+
+static int emit_ct(q_plan_t *p, void *arg, ast_expr_t *inst, larch_error_t *err)
+{
+	ct_arg_t *a = arg;
+
+	if (inst->n_list != 1 || inst->list[0]->kind != AST_E_PATH)
+		return err_set(err, LARCH_SEMANTIC_ERROR, "COUNT_TIME takes only * as its input");
+	if (grow(p->arena, (void **)&a->leaves, &a->cap, a->n + 1, sizeof(*a->leaves)))
+		return agg_oom(err);
+	a->leaves[a->n++] = inst->list[0];
+	return LARCH_OK;
+}
+
+/* COUNT_TIME(*) (IoTDB 1.3+): one column, count_time(*), the number of
+ * distinct times at which any series the * matches has a value (per
+ * window), read as the rows of one merged stream of them all.  It must be
+ * the only select item (IoTDB keeps one count_time(*) column). */
+static int agg_run_count_time(agg_q_t *q, query_result_t **out)
+{
+	q_plan_t *p = q->p;
+	const ast_select_t *sel = p->sel;
+	ct_arg_t a = { 0 };
+	tsfile_type_t any = TSFILE_INT64;
+	int rc;
+
+	if (sel->n_cols != 1 || sel->having || sel->n_group_levels || sel->n_group_tags ||
+	    sel->align == AST_ALIGN_DEVICE)
+		return err_set(q->err, LARCH_SEMANTIC_ERROR,
+			       "COUNT_TIME(*) must be the only select item, without HAVING, GROUP BY "
+			       "LEVEL/TAGS or ALIGN BY DEVICE");
+	if ((rc = q_analyze_instances(p, sel->cols[0].expr, emit_ct, &a, q->err)))
+		return rc;
+	if (sel->where && !expr_is_time_only(sel->where) && (rc = q_analyze_where(p, q->err)))
+		return rc;
+	if (grow(p->arena, (void **)&q->calls, &q->cap_calls, 1, sizeof(agg_call_t)) ||
+	    grow(p->arena, (void **)&q->outs, &q->cap_outs, 1, sizeof(agg_out_t)))
+		return agg_oom(q->err);
+	agg_call_t *c = &q->calls[0];
+	memset(c, 0, sizeof(*c));
+	if ((rc = agg_resolve("count_time", &any, 1, NULL, 0, &c->fn, q->err)))
+		return rc;
+	c->name = "count_time(*)";
+	c->n_in = 1;
+	c->in[0] = a.n ? a.leaves[0] : NULL;
+	q->n_calls = 1;
+	memset(&q->outs[0], 0, sizeof(q->outs[0]));
+	q->outs[0] = (agg_out_t){ sel->cols[0].alias ? sel->cols[0].alias : c->name, 0, NULL,
+				  NULL, c->fn.out_type };
+	q->n_outs = 1;
+	size_t ci = 0;
 	if ((rc = windows_setup(q)) || (rc = states_setup(q)))
 		return rc;
-	int bare = !p->where && !p->where_false;
+	if (a.n && !p->where_false &&
+	    (rc = feed_by_stream(q, &ci, 1, a.leaves + 1, a.n - 1, p->where)))
+		return rc;
+	return window_result(q, out);
+}
+
+/*---------------------------------------------------------------------------
+ * GROUP BY TAGS
+ *---------------------------------------------------------------------------*/
+
+/* The value of tag key of series s, or NULL. */
+static const char *series_tag(const q_series_t *s, const char *key)
+{
+	for (size_t i = 0; i < s->ntags; i++)
+		if (!strcmp(s->tags[i].key, key))
+			return s->tags[i].value;
+	return NULL;
+}
+
+/* The GROUP BY TAGS rows: per window (in result order), per group, the
+ * tag values then each column's merged call (null where the group has no
+ * series for it). */
+static int tags_table(agg_q_t *q, const q_map_t *cell, const char **tuples, size_t n_groups,
+		      char **names, const tsfile_type_t *types, size_t n_cols,
+		      query_result_t **out)
+{
+	q_plan_t *p = q->p;
+	size_t nk = p->sel->n_group_tags, nw = (size_t)q->n_win;
+	larch_column_t *cc = arena_calloc(p->arena, q->n_calls + 1, sizeof(*cc));
+	int64_t *times = window_times(q);
+	int desc = q_order_desc(p->sel), rc = LARCH_OK;
+	agg_res_t r;
+
+	if (!cc || !times || (rc = res_alloc(q, &r, nk + n_cols, nw * n_groups)))
+		return rc ? rc : agg_oom(q->err);
+	if ((rc = call_columns(q, cc)))
+		return rc;
+	for (size_t c = 0; c < nk + n_cols; c++) {
+		r.names[c] = c < nk ? p->sel->group_tags[c] : names[c - nk];
+		r.types[c] = c < nk ? TSFILE_TEXT : types[c - nk];
+		if (col_alloc(p->arena, r.types[c], nw * n_groups, &r.oc[c]))
+			return agg_oom(q->err);
+	}
+	for (size_t j = 0; j < nw; j++) {
+		size_t k = desc ? nw - 1 - j : j;
+		for (size_t g = 0; g < n_groups; g++) {
+			size_t row = r.n++, call;
+			r.times[row] = times[k];
+			r.rows[row] = row;
+			for (size_t t = 0; t < nk; t++) {
+				const char *v = tuples[g * nk + t] ? tuples[g * nk + t] : "NULL";
+				((tsfile_bytes_t *)(void *)r.oc[t].values)[row] =
+					(tsfile_bytes_t){ v, (uint32_t)strlen(v) };
+			}
+			for (size_t m = 0; m < n_cols; m++) {
+				int has = q_map_get(cell, (uint64_t)g << 32 | m, &call);
+				cell_copy(&r.oc[nk + m], row, has ? &cc[call] : NULL, k);
+			}
+		}
+	}
+	return build_table(q, &r, out);
+}
+
+/* GROUP BY TAGS(k1, ...) (IoTDB's shape): columns the tag keys (TEXT,
+ * "NULL" for series without the tag), then one per aggregate over the
+ * measurement (avg(s)); one row per distinct tuple of tag values (in
+ * order of first appearance), per window with GROUP BY time (windows
+ * outer).  The calls of one (tuple, column) cell merge like GROUP BY
+ * LEVEL.  Only time filters, aggregates of one series. */
+static int tags_run(agg_q_t *q, query_result_t **out)
+{
+	q_plan_t *p = q->p;
+	const ast_select_t *sel = p->sel;
+	size_t nk = sel->n_group_tags, n_groups = 0, n_cols = 0;
+	const char **tuples = arena_alloc(p->arena, (q->n_outs + 1) * nk * sizeof(char *));
+	char **names = arena_alloc(p->arena, (q->n_outs + 1) * sizeof(char *));
+	tsfile_type_t *types = arena_alloc(p->arena, (q->n_outs + 1) * sizeof(tsfile_type_t));
+	q_map_t cell = { 0 };
+	int rc = LARCH_OK;
+
+	if (!tuples || !names || !types)
+		return agg_oom(q->err);
+	if (p->where || p->where_false || sel->having)
+		return err_set(q->err, LARCH_SEMANTIC_ERROR,
+			       "Only time filters are supported in GROUP BY TAGS query");
+	for (size_t i = 0; i < q->n_outs && !rc; i++) {
+		agg_out_t *o = &q->outs[i];
+		if (o->call == (size_t)-1 || q->calls[o->call].n_in != 1 || !q->calls[o->call].bare) {
+			rc = err_set(q->err, LARCH_SEMANTIC_ERROR,
+				     "GROUP BY TAGS supports aggregation functions of one series only");
+			break;
+		}
+		agg_call_t *c = &q->calls[o->call];
+		const q_series_t *s = &p->series[q_leaf_series(c->in[0]->path)];
+		buf_t b = BUF_INIT;
+		expr_format(o->expr, q_name_meas, p, &b);
+		buf_put_u8(&b, 0);
+		char *name = buf_ok(&b) ? arena_strndup(p->arena, (char *)b.data, b.len - 1) : NULL;
+		buf_free(&b);
+		if (!name) {
+			rc = agg_oom(q->err);
+			break;
+		}
+		size_t m, g, first;
+		for (m = 0; m < n_cols && strcmp(names[m], name); m++)
+			;
+		if (m == n_cols) {
+			names[n_cols] = name;
+			types[n_cols++] = o->type;
+		}
+		const char **t = &tuples[n_groups * nk];
+		for (size_t k = 0; k < nk; k++)
+			t[k] = series_tag(s, sel->group_tags[k]);
+		for (g = 0; g < n_groups; g++) {
+			size_t k = 0;
+			for (; k < nk; k++) {
+				const char *x = tuples[g * nk + k], *y = t[k];
+				if (x != y && (!x || !y || strcmp(x, y)))
+					break;
+			}
+			if (k == nk)
+				break;
+		}
+		n_groups += g == n_groups;
+		uint64_t key = (uint64_t)g << 32 | m;
+		if (!q_map_get(&cell, key, &first)) {
+			c->group = o->call;
+			if (q_map_put(&cell, key, o->call))
+				rc = agg_oom(q->err);
+		} else if (!(rc = join_check(q, first, o->call, "GROUP BY TAGS", name))) {
+			c->group = first;
+		}
+	}
+	if (!rc && !((rc = windows_setup(q)) || (rc = states_setup(q)) || (rc = feed_calls(q)) ||
+		     (rc = merge_groups(q))))
+		rc = tags_table(q, &cell, tuples, n_groups, names, types, n_cols, out);
+	q_map_free(&cell);
+	return rc;
+}
+
+/*---------------------------------------------------------------------------
+ * ALIGN BY DEVICE
+ *---------------------------------------------------------------------------*/
+
+/* q_dev_type_fn: register the calls of an instance, give its result type. */
+static int dev_out_type(void *arg, ast_expr_t *inst, tsfile_type_t *t, larch_error_t *err)
+{
+	agg_q_t *q = arg;
+	expr_t *x;
+	size_t call;
+	int rc = add_calls(q, inst, 0);
+
+	if (rc)
+		return rc;
+	if (inst->kind == AST_E_FUNC && q_map_get(&q->call_of_node, (uintptr_t)inst, &call)) {
+		*t = q->calls[call].fn.out_type;
+		return LARCH_OK;
+	}
+	if ((rc = expr_compile(q->p->ctx, inst, no_path, bind_call, q, q->p->arena, &x, err)))
+		return rc;
+	*t = expr_type(x);
+	expr_free(x);
+	return LARCH_OK;
+}
+
+/* Make the outputs of every device part, appended to q->outs; first[d] is
+ * part d's first output (first[n_dp] the end). */
+static int dev_outs(agg_q_t *q, const q_dev_layout_t *L, size_t *first)
+{
+	q_plan_t *p = q->p;
+	int rc;
+
+	for (size_t d = 0; d < L->n_dp; d++) {
+		const q_dev_part_t *dp = &L->dp[d];
+		first[d] = q->n_outs;
+		if (dp->having && (rc = add_calls(q, dp->having, 0)))
+			return rc;
+		for (size_t j = 0; j < dp->n_local; j++) {
+			if (grow(p->arena, (void **)&q->outs, &q->cap_outs, q->n_outs + 1,
+				 sizeof(agg_out_t)))
+				return agg_oom(q->err);
+			agg_out_t *o = &q->outs[q->n_outs++];
+			memset(o, 0, sizeof(*o));
+			o->expr = dp->exprs[j];
+			o->call = (size_t)-1;
+			o->type = L->types[dp->col[j]];
+			if (q_map_get(&q->call_of_node, (uintptr_t)o->expr, &o->call))
+				continue;
+			if ((rc = expr_compile(p->ctx, o->expr, no_path, bind_call, q, p->arena, &o->x,
+					       q->err)))
+				return rc;
+		}
+	}
+	first[L->n_dp] = q->n_outs;
+	return LARCH_OK;
+}
+
+/* The series of the first path of e (an instance). */
+static size_t first_series(const ast_expr_t *e, int depth)
+{
+	if (!e || depth > AST_MAX_DEPTH)
+		return (size_t)-1;
+	if (e->kind == AST_E_PATH)
+		return q_leaf_series(e->path);
+	const ast_expr_t *kids[3] = { e->a, e->b, e->c };
+	for (size_t i = 0; i < 3; i++) {
+		size_t s = first_series(kids[i], depth + 1);
+		if (s != (size_t)-1)
+			return s;
+	}
+	for (size_t i = 0; i < e->n_list; i++) {
+		size_t s = first_series(e->list[i], depth + 1);
+		if (s != (size_t)-1)
+			return s;
+	}
+	return (size_t)-1;
+}
+
+/* Feed the calls of each device from its own stream (its WHERE), or
+ * every call series by series when nothing else is involved. */
+static int dev_feed(agg_q_t *q, const q_dev_layout_t *L)
+{
+	q_plan_t *p = q->p;
+	int bare = !(p->sel->where && !expr_is_time_only(p->sel->where));
+	size_t *ci = arena_alloc(p->arena, (q->n_calls + 1) * sizeof(size_t));
+	int rc = LARCH_OK;
+
+	if (!ci)
+		return agg_oom(q->err);
 	for (size_t i = 0; i < q->n_calls; i++)
 		bare &= q->calls[i].bare && q->calls[i].n_in == 1;
-	if (!p->where_false && q->n_calls)
-		rc = bare ? feed_by_series(q) : feed_by_stream(q);
-	if (rc || (rc = merge_groups(q)))
+	if (bare)
+		return q->n_calls ? feed_by_series(q) : LARCH_OK;
+	for (size_t d = 0; d < L->n_dp && !rc; d++) {
+		const q_dev_part_t *dp = &L->dp[d];
+		size_t nc = 0;
+		if (dp->no_rows)
+			continue;
+		for (size_t i = 0; i < q->n_calls; i++) {
+			size_t s = first_series(q->calls[i].in[0], 0);
+			if (s != (size_t)-1 && p->series[s].dev == dp->dev)
+				ci[nc++] = i;
+		}
+		if (nc)
+			rc = feed_by_stream(q, ci, nc, NULL, 0, dp->where);
+	}
+	return rc;
+}
+
+/* Rows of ALIGN BY DEVICE aggregation: Device, then the layout's columns;
+ * one row per device and window (devices in path order, ORDER BY DEVICE
+ * DESC reversing it; ORDER BY TIME first makes the windows the outer
+ * order), HAVING per device. */
+static int agg_run_device(agg_q_t *q, query_result_t **out)
+{
+	q_plan_t *p = q->p;
+	const ast_select_t *sel = p->sel;
+	q_dev_layout_t L;
+	int rc, desc = 0, desc_dev = 0, by_time = 0;
+
+	if (sel->n_group_levels || sel->n_group_tags)
+		return err_set(q->err, LARCH_SEMANTIC_ERROR,
+			       "GROUP BY LEVEL and GROUP BY TAGS cannot be used with ALIGN BY DEVICE");
+	for (size_t i = 0; i < sel->n_order; i++) {
+		if (sel->order[i].expr->kind == AST_E_TIME) {
+			desc = sel->order[i].desc;
+			by_time |= i == 0;
+		} else {
+			desc_dev = sel->order[i].desc;
+		}
+	}
+	if ((rc = q_device_layout(p, dev_out_type, q, &L, q->err)))
+		return rc;
+	size_t *first = arena_alloc(p->arena, (L.n_dp + 1) * sizeof(size_t));
+	if (!first)
+		return agg_oom(q->err);
+	if ((rc = dev_outs(q, &L, first)) || (rc = windows_setup(q)) || (rc = states_setup(q)) ||
+	    (rc = dev_feed(q, &L)))
 		return rc;
 
+	size_t nw = (size_t)q->n_win, nd = L.n_dp;
+	agg_res_t r;
 	larch_column_t *cc = arena_calloc(p->arena, q->n_calls + 1, sizeof(*cc));
 	larch_column_t *oc = arena_calloc(p->arena, q->n_outs + 1, sizeof(*oc));
-	uint8_t *keep = arena_alloc(p->arena, (size_t)q->n_win);
-	size_t *rows = arena_alloc(p->arena, (size_t)q->n_win * sizeof(size_t));
+	uint8_t *keep = arena_alloc(p->arena, (nd ? nd : 1) * nw);
+	tsfile_bytes_t *paths = arena_alloc(p->arena, (nd ? nd : 1) * sizeof(*paths));
 	int64_t *times = window_times(q);
-	if (!cc || !oc || !keep || !rows || !times)
-		return agg_oom(q->err);
-	if ((rc = call_columns(q, cc)) || (rc = out_columns(q, times, cc, oc)) ||
-	    (rc = having_rows(q, times, cc, keep)))
+	if (!cc || !oc || !keep || !paths || !times || (rc = res_alloc(q, &r, L.n_cols, nd * nw)))
+		return rc ? rc : agg_oom(q->err);
+	if ((rc = call_columns(q, cc)))
 		return rc;
-	size_t n = 0;
-	for (uint64_t k = 0; k < q->n_win; k++)
-		if (keep[k])
-			rows[n++] = (size_t)k;
-	if (sel->fill.kind != AST_FILL_NONE) {
-		/* fill compacts the kept rows: afterwards rows[r] = r */
-		int64_t *ft = arena_alloc(p->arena, (n ? n : 1) * sizeof(int64_t));
-		if (!ft)
-			return agg_oom(q->err);
-		for (size_t r = 0; r < n; r++)
-			ft[r] = times[rows[r]];
-		if ((rc = apply_fill(q, ft, oc, rows, n)))
+	for (size_t d = 0; d < nd; d++) {
+		const q_dev_part_t *dp = &L.dp[d];
+		const char *path = p->devs[dp->dev].path;
+		paths[d] = (tsfile_bytes_t){ path, (uint32_t)strlen(path) };
+		if (dp->no_rows) {
+			memset(keep + d * nw, 0, nw);
+			continue;
+		}
+		if ((rc = out_columns(q, q->outs + first[d], first[d + 1] - first[d], times, cc,
+				      oc + first[d])) ||
+		    (rc = having_rows(q, dp->having, times, cc, keep + d * nw)))
 			return rc;
-		times = ft;
 	}
-	return build_table(q, times, oc, rows, n, out);
+	/* result rows (device d, window k) in order, gathered into columns */
+	for (size_t c = 0; c < L.n_cols; c++) {
+		r.names[c] = L.names[c];
+		r.types[c] = L.types[c];
+		if (col_alloc(p->arena, L.types[c], nd * nw, &r.oc[c]))
+			return agg_oom(q->err);
+	}
+	for (size_t a = 0; a < (by_time ? nw : nd); a++)
+		for (size_t b = 0; b < (by_time ? nd : nw); b++) {
+			size_t d = by_time ? b : a, k = by_time ? a : b;
+			d = desc_dev ? nd - 1 - d : d;
+			k = desc ? nw - 1 - k : k;
+			if (!keep[d * nw + k])
+				continue;
+			size_t row = r.n++;
+			const q_dev_part_t *dp = &L.dp[d];
+			r.times[row] = times[k];
+			r.rows[row] = row;
+			((tsfile_bytes_t *)(void *)r.oc[0].values)[row] = paths[d];
+			for (size_t c = 1; c < L.n_cols; c++)
+				cell_copy(&r.oc[c], row, NULL, 0);
+			for (size_t j = 0; j < dp->n_local; j++)
+				cell_copy(&r.oc[dp->col[j]], row, &oc[first[d] + j], k);
+		}
+	return build_table(q, &r, out);
 }
 
 int q_agg_select(q_plan_t *p, query_result_t **out, larch_error_t *err)
@@ -926,12 +1419,15 @@ int q_agg_select(q_plan_t *p, query_result_t **out, larch_error_t *err)
 	memset(&q, 0, sizeof(q));
 	q.p = p;
 	q.err = err;
-	if (p->sel->align != AST_ALIGN_TIME)
-		return err_set(err, LARCH_SEMANTIC_ERROR,
-			       "aggregation with ALIGN BY DEVICE or DISABLE ALIGN is not supported yet");
-	if (p->sel->n_group_tags)
-		return err_set(err, LARCH_SEMANTIC_ERROR, "GROUP BY TAGS is not supported yet");
-	rc = agg_run(&q, out);
+	int ct = 0;
+	for (size_t i = 0; i < p->sel->n_cols; i++)
+		ct |= is_count_time(p->sel->cols[i].expr);
+	if (ct)
+		rc = agg_run_count_time(&q, out);
+	else if (p->sel->align == AST_ALIGN_DEVICE)
+		rc = agg_run_device(&q, out);
+	else
+		rc = agg_run(&q, out);
 	for (size_t i = 0; i < q.n_outs; i++)
 		expr_free(q.outs[i].x);
 	states_free(&q);

@@ -1,20 +1,25 @@
 /*
- * device.c — raw-data queries ALIGN BY DEVICE, streamed.
+ * device.c — ALIGN BY DEVICE: the layout shared with aggregation
+ * (aggregate.c) and the raw-data executor, streamed.
  *
- * Result: Time, Device (TEXT), then one column per measurement expression
- * named without its device (s1, s1 + s2), in the order of the select items,
- * each item's columns in name order.  An
- * expression stands for the instances whose paths all lie in one device
- * (s1 + s2 pairs s1 and s2 of the same device).  The same name must have
- * the same type on every device (701 otherwise).  The WHERE clause is
- * instantiated per device too: a device lacking one of its series yields no
- * rows.
+ * Layout: Time, Device (TEXT), then one column per measurement expression
+ * named without its device (s1, s1 + s2, count(s1)), in the order of the
+ * select items, each item's columns in name order.  An expression stands
+ * for the instances whose paths all lie in one device (s1 + s2 pairs s1
+ * and s2 of the same device).  The same name must have the same type on
+ * every device (701 otherwise).  WHERE and HAVING are instantiated per
+ * device too: a device lacking one of their series yields no rows.
  *
- * Rows: devices in path order (ORDER BY DEVICE DESC reverses it), each
- * device's rows by time (ORDER BY TIME DESC within devices), one stream
- * (raw.c) at a time; a row of a device exists where one of its selected
- * series has a value.  Columns a device lacks are null.  LIMIT/OFFSET
- * count rows across devices.
+ * Raw rows, device-major (the default, ORDER BY DEVICE [DESC][, TIME
+ * [DESC]]): devices in path order (or reversed), each device's rows by
+ * time, one stream (raw.c) at a time.  Time-major (ORDER BY TIME [DESC][,
+ * DEVICE [DESC]]): every device's stream open at once, merged by time
+ * through a binary heap keyed (time, device order); rows are copied into
+ * the result block, which ends when the block is full or a device's
+ * stream block runs out (its values stay valid until that stream moves).
+ * A row of a device exists where one of its selected series has a value;
+ * columns a device lacks are null.  FILL (rowfill.c) then OFFSET/LIMIT
+ * apply to the rows across devices.
  */
 #include "query/query_int.h"
 
@@ -24,32 +29,6 @@ typedef struct dev_inst {
 	size_t seq;                /* order of appearance */
 	ast_expr_t *expr;
 } dev_inst_t;
-
-typedef struct dev_plan {
-	size_t dev;
-	ast_expr_t **exprs;        /* its columns' expressions (n_local) */
-	size_t *col;               /* their result columns */
-	size_t n_local;
-	ast_expr_t *where;
-	int no_rows;
-} dev_plan_t;
-
-typedef struct dev_result {
-	query_result_t base;
-	q_plan_t *p;
-	dev_plan_t *dp;
-	size_t n_dp, cur;
-	int desc;                  /* ORDER BY TIME DESC within a device */
-	int desc_dev;              /* ORDER BY DEVICE DESC */
-	size_t dpi;                /* the device being streamed */
-	q_stream_t *st;
-	q_window_t w;
-	larch_column_t *outc;      /* Device + columns */
-	tsfile_bytes_t *devcol;    /* Q_BLOCK_ROWS copies of the device path */
-	uint8_t *zeros;            /* Q_BLOCK_ROWS * 16 zero bytes: a null column's values */
-	uint8_t *ones;             /* Q_BLOCK_ROWS null flags */
-	larch_block_t blk;
-} dev_result_t;
 
 typedef struct dev_collect {
 	dev_inst_t *v;
@@ -61,6 +40,10 @@ static int dev_oom(larch_error_t *err)
 {
 	return err_set(err, LARCH_NO_MEMORY, "out of memory in an ALIGN BY DEVICE query");
 }
+
+/*---------------------------------------------------------------------------
+ * Layout
+ *---------------------------------------------------------------------------*/
 
 /* The device all leaves of e belong to: 1 and *dev, or 0 when they span
  * several devices (or there is none: *dev stays (size_t)-1). */
@@ -178,27 +161,27 @@ static char *meas_name(q_plan_t *p, const ast_expr_t *e, char *alias)
 	return s;
 }
 
-static int inst_type(q_plan_t *p, ast_expr_t *e, tsfile_type_t *t, larch_error_t *err)
+/* 1 if e holds a path starting with root. */
+static int has_root_path(const ast_expr_t *e, int depth)
 {
-	expr_t *x;
-
-	if (e->kind == AST_E_PATH) {
-		*t = p->series[q_leaf_series(e->path)].type;
-		return LARCH_OK;
-	}
-	int rc = expr_compile(p->ctx, e, q_bind_series, NULL, p, p->arena, &x, err);
-	if (!rc) {
-		*t = expr_type(x);
-		expr_free(x);
-	}
-	return rc;
+	if (!e || depth > AST_MAX_DEPTH)
+		return 0;
+	if (e->kind == AST_E_PATH)
+		return e->path->n && !e->path->quoted[0] && !strcmp(e->path->nodes[0], "root");
+	if (has_root_path(e->a, depth + 1) || has_root_path(e->b, depth + 1) ||
+	    has_root_path(e->c, depth + 1))
+		return 1;
+	for (size_t i = 0; i < e->n_list; i++)
+		if (has_root_path(e->list[i], depth + 1))
+			return 1;
+	return 0;
 }
 
 /* Result columns (names, types) and each device's share of them. */
-static int device_columns(dev_result_t *r, dev_collect_t *c, const size_t *rank,
-			  const size_t *order, larch_error_t *err)
+static int device_columns(q_plan_t *p, dev_collect_t *c, const size_t *rank,
+			  const size_t *order, q_dev_type_fn type_of, void *arg,
+			  q_dev_layout_t *L, larch_error_t *err)
 {
-	q_plan_t *p = r->p;
 	size_t n_cols = 0;
 	char **names = arena_alloc(p->arena, (c->n + 1) * sizeof(char *));
 	tsfile_type_t *types = arena_alloc(p->arena, (c->n + 1) * sizeof(tsfile_type_t));
@@ -209,8 +192,6 @@ static int device_columns(dev_result_t *r, dev_collect_t *c, const size_t *rank,
 	if (!names || !types || !col_of || !tmp)
 		return dev_oom(err);
 	inst_sort(c->v, tmp, c->n, rank);
-	names[0] = "Device";
-	types[0] = TSFILE_TEXT;
 	/* columns of one select item are sorted by name (IoTDB's order for
 	 * wildcards); items keep their order */
 	for (size_t i = 0, item_first = 1; i < c->n; i++) {
@@ -222,7 +203,7 @@ static int device_columns(dev_result_t *r, dev_collect_t *c, const size_t *rank,
 			item_first = n_cols + 1;
 		if (!name)
 			return dev_oom(err);
-		if ((rc = inst_type(p, in->expr, &t, err)))
+		if ((rc = type_of(arg, in->expr, &t, err)))
 			return rc;
 		for (k = 1; k <= n_cols && strcmp(names[k], name); k++)
 			;
@@ -254,18 +235,17 @@ static int device_columns(dev_result_t *r, dev_collect_t *c, const size_t *rank,
 	size_t first, count;
 	if ((rc = q_slimit(p->sel, n_cols, &first, &count, err)))
 		return rc;
-	r->base.n_cols = count + 1;
-	r->base.has_time = 1;
-	r->base.names = names + first;
-	r->base.types = types + first;
-	r->base.names[0] = "Device";
-	r->base.types[0] = TSFILE_TEXT;
+	L->n_cols = count + 1;
+	L->names = names + first;
+	L->types = types + first;
+	L->names[0] = "Device";
+	L->types[0] = TSFILE_TEXT;
 	/* per device, in path order: its instances of the kept columns */
-	r->dp = arena_calloc(p->arena, p->n_devs ? p->n_devs : 1, sizeof(*r->dp));
-	if (!r->dp)
+	L->dp = arena_calloc(p->arena, p->n_devs ? p->n_devs : 1, sizeof(*L->dp));
+	if (!L->dp)
 		return dev_oom(err);
 	for (size_t d = 0; d < p->n_devs; d++) {
-		dev_plan_t *dp = &r->dp[d];
+		q_dev_part_t *dp = &L->dp[d];
 		dp->dev = order[d];
 		dp->exprs = arena_alloc(p->arena, (c->n ? c->n : 1) * sizeof(*dp->exprs));
 		dp->col = arena_alloc(p->arena, (c->n ? c->n : 1) * sizeof(size_t));
@@ -274,7 +254,7 @@ static int device_columns(dev_result_t *r, dev_collect_t *c, const size_t *rank,
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		size_t k = col_of[i];
-		dev_plan_t *dp = &r->dp[rank[c->v[i].dev]];
+		q_dev_part_t *dp = &L->dp[rank[c->v[i].dev]];
 		int dup = 0;
 		if (k <= first || k > first + count)
 			continue;
@@ -285,22 +265,19 @@ static int device_columns(dev_result_t *r, dev_collect_t *c, const size_t *rank,
 		dp->exprs[dp->n_local] = c->v[i].expr;
 		dp->col[dp->n_local++] = k - first;
 	}
-	r->n_dp = p->n_devs;
+	L->n_dp = p->n_devs;
 	return LARCH_OK;
 }
 
-/* Attach the WHERE instances (collected like columns) to their devices;
- * with a WHERE on values, a device without any instance has no rows. */
-static int device_where(dev_result_t *r, const dev_collect_t *w, const size_t *rank,
-			larch_error_t *err)
+/* AND the collected instances w into each device's *slot (where or
+ * having, by offset). */
+static int device_conj(q_plan_t *p, q_dev_layout_t *L, const dev_collect_t *w,
+		       const size_t *rank, size_t slot, larch_error_t *err)
 {
-	q_plan_t *p = r->p;
-	int on_values = p->sel->where && !expr_is_time_only(p->sel->where);
-
 	for (size_t i = 0; i < w->n; i++) {
-		dev_plan_t *dp = &r->dp[rank[w->v[i].dev]];
-		if (!dp->where) {
-			dp->where = w->v[i].expr;
+		ast_expr_t **dst = (ast_expr_t **)(void *)((char *)&L->dp[rank[w->v[i].dev]] + slot);
+		if (!*dst) {
+			*dst = w->v[i].expr;
 			continue;
 		}
 		ast_expr_t *and = arena_calloc(p->arena, 1, sizeof(*and));
@@ -308,27 +285,129 @@ static int device_where(dev_result_t *r, const dev_collect_t *w, const size_t *r
 			return dev_oom(err);
 		and->kind = AST_E_BINARY;
 		and->op = AST_OP_AND;
-		and->a = dp->where;
+		and->a = *dst;
 		and->b = w->v[i].expr;
-		dp->where = and;
+		*dst = and;
 	}
-	for (size_t d = 0; d < r->n_dp; d++)
-		r->dp[d].no_rows = !r->dp[d].n_local || (on_values && !r->dp[d].where);
 	return LARCH_OK;
 }
 
+/* Collect the one-device instances of e into c (item: select item). */
+static int collect_expr(q_plan_t *p, const ast_expr_t *e, size_t item, dev_collect_t *c,
+			larch_error_t *err)
+{
+	c->item = item;
+	return q_analyze_instances(p, e, collect, c, err);
+}
+
+int q_device_layout(q_plan_t *p, q_dev_type_fn type_of, void *arg, q_dev_layout_t *L,
+		    larch_error_t *err)
+{
+	const ast_select_t *sel = p->sel;
+	dev_collect_t c = { 0 }, w = { 0 }, h = { 0 };
+	size_t *rank = NULL, *order = NULL;
+	int on_values = sel->where && !expr_is_time_only(sel->where);
+	int rc = LARCH_OK;
+
+	memset(L, 0, sizeof(*L));
+	for (size_t i = 0; i < sel->n_cols; i++)
+		if (has_root_path(sel->cols[i].expr, 0))
+			return err_set(err, LARCH_SEMANTIC_ERROR,
+				       "ALIGN BY DEVICE: the paths in SELECT must be measurements "
+				       "(suffixes), not full paths starting with root");
+	for (size_t i = 0; i < sel->n_cols && !rc; i++)
+		rc = collect_expr(p, sel->cols[i].expr, i, &c, err);
+	if (!rc && on_values)
+		rc = collect_expr(p, sel->where, 0, &w, err);
+	if (!rc && sel->having)
+		rc = collect_expr(p, sel->having, 0, &h, err);
+	if (!rc && device_ranks(p, &rank, &order))
+		rc = dev_oom(err);
+	if (!rc)
+		rc = device_columns(p, &c, rank, order, type_of, arg, L, err);
+	if (!rc)
+		rc = device_conj(p, L, &w, rank, offsetof(q_dev_part_t, where), err);
+	if (!rc)
+		rc = device_conj(p, L, &h, rank, offsetof(q_dev_part_t, having), err);
+	for (size_t d = 0; !rc && d < L->n_dp; d++) {
+		q_dev_part_t *dp = &L->dp[d];
+		dp->no_rows = !dp->n_local || (on_values && !dp->where) ||
+			      (sel->having && !dp->having);
+	}
+	return rc;
+}
+
 /*---------------------------------------------------------------------------
- * Streaming
+ * Raw rows
  *---------------------------------------------------------------------------*/
+
+/* One device's stream in the time-major merge. */
+typedef struct dev_head {
+	q_stream_t *st;
+	const int64_t *times;
+	const larch_column_t *cols;
+	size_t n, pos;
+	int need;                  /* its block is used up: next call refills it */
+} dev_head_t;
+
+typedef struct dev_result {
+	query_result_t base;
+	q_plan_t *p;
+	q_dev_layout_t L;
+	int desc;                  /* ORDER BY TIME DESC */
+	int desc_dev;              /* ORDER BY DEVICE DESC */
+	int by_time;               /* time-major: ORDER BY TIME first */
+	/* device-major */
+	size_t cur;                /* parts opened so far */
+	size_t dpi;                /* the part being streamed */
+	q_stream_t *st;
+	/* time-major */
+	dev_head_t *heads;         /* per part */
+	size_t *heap, n_heap;      /* parts with rows, ordered by (time, device) */
+	int started;
+	int64_t *tbuf;
+	uint8_t **vbuf, **nbuf;    /* per result column */
+	q_window_t w;
+	q_fill_t *fill;
+	larch_column_t *outc;      /* Device + columns */
+	larch_column_t *slice;
+	tsfile_bytes_t *devcol;    /* Q_BLOCK_ROWS device paths */
+	uint8_t *zeros;            /* Q_BLOCK_ROWS * 16 zero bytes: a null column's values */
+	uint8_t *ones;             /* Q_BLOCK_ROWS null flags */
+	larch_block_t blk, out;
+} dev_result_t;
+
+/* q_dev_type_fn of raw queries: the value type of an instance. */
+static int raw_type(void *arg, ast_expr_t *e, tsfile_type_t *t, larch_error_t *err)
+{
+	q_plan_t *p = arg;
+	expr_t *x;
+
+	if (e->kind == AST_E_PATH) {
+		*t = p->series[q_leaf_series(e->path)].type;
+		return LARCH_OK;
+	}
+	int rc = expr_compile(p->ctx, e, q_bind_series, NULL, p, p->arena, &x, err);
+	if (!rc) {
+		*t = expr_type(x);
+		expr_free(x);
+	}
+	return rc;
+}
+
+static const char *part_path(const dev_result_t *r, size_t i)
+{
+	return r->p->devs[r->L.dp[i].dev].path;
+}
 
 /* The next device's stream, or LARCH_DONE after the last. */
 static int dev_advance(dev_result_t *r, larch_error_t *err)
 {
 	q_stream_close(r->st);
 	r->st = NULL;
-	while (r->cur < r->n_dp) {
-		size_t i = r->desc_dev ? r->n_dp - 1 - r->cur : r->cur;
-		dev_plan_t *dp = &r->dp[i];
+	while (r->cur < r->L.n_dp) {
+		size_t i = r->desc_dev ? r->L.n_dp - 1 - r->cur : r->cur;
+		q_dev_part_t *dp = &r->L.dp[i];
 		r->cur++;
 		if (dp->no_rows)
 			continue;
@@ -338,46 +417,192 @@ static int dev_advance(dev_result_t *r, larch_error_t *err)
 	return LARCH_DONE;
 }
 
-static int dev_next(query_result_t *base, const larch_block_t **blk, larch_error_t *err)
+/* Device-major: the current device's next block, Device and null columns
+ * added around the stream's columns. */
+static int major_block(dev_result_t *r, const larch_block_t **blk, larch_error_t *err)
 {
-	dev_result_t *r = (dev_result_t *)base;
 	const int64_t *times;
 	const larch_column_t *cols;
-	size_t n, from;
+	size_t n;
 	int rc;
 
 	for (;;) {
-		if (r->w.left == 0)
-			return LARCH_DONE;
 		if (!r->st && (rc = dev_advance(r, err)))
 			return rc;
 		rc = q_stream_next(r->st, &times, &n, &cols, err);
-		if (rc == LARCH_DONE) {
-			if ((rc = dev_advance(r, err)))
+		if (rc != LARCH_DONE)
+			break;
+		if ((rc = dev_advance(r, err)))
+			return rc;
+	}
+	if (rc)
+		return rc;
+	const q_dev_part_t *dp = &r->L.dp[r->dpi];
+	const char *path = part_path(r, r->dpi);
+	for (size_t i = 0; i < n; i++)
+		r->devcol[i] = (tsfile_bytes_t){ path, (uint32_t)strlen(path) };
+	r->outc[0] = (larch_column_t){ TSFILE_TEXT, r->devcol, NULL };
+	for (size_t k = 1; k < r->L.n_cols; k++)
+		r->outc[k] = (larch_column_t){ r->L.types[k], r->zeros, r->ones };
+	for (size_t j = 0; j < dp->n_local; j++)
+		r->outc[dp->col[j]] = cols[j];
+	r->blk = (larch_block_t){ n, times, r->L.n_cols, r->outc };
+	*blk = &r->blk;
+	return LARCH_OK;
+}
+
+/* Whether part a's head row comes before part b's. */
+static int head_before(const dev_result_t *r, size_t a, size_t b)
+{
+	int64_t ta = r->heads[a].times[r->heads[a].pos], tb = r->heads[b].times[r->heads[b].pos];
+
+	if (ta != tb)
+		return r->desc ? ta > tb : ta < tb;
+	return r->desc_dev ? a > b : a < b;
+}
+
+static void heap_down(dev_result_t *r, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < r->n_heap && head_before(r, r->heap[l], r->heap[m]))
+			m = l;
+		if (l + 1 < r->n_heap && head_before(r, r->heap[l + 1], r->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		size_t t = r->heap[i];
+		r->heap[i] = r->heap[m];
+		r->heap[m] = t;
+		i = m;
+	}
+}
+
+static void heap_push(dev_result_t *r, size_t part)
+{
+	size_t i = r->n_heap++;
+
+	r->heap[i] = part;
+	while (i && head_before(r, r->heap[i], r->heap[(i - 1) / 2])) {
+		size_t up = (i - 1) / 2, t = r->heap[i];
+		r->heap[i] = r->heap[up];
+		r->heap[up] = t;
+		i = up;
+	}
+}
+
+/* Open every device's stream (first call) and refill the used-up ones. */
+static int merge_refill(dev_result_t *r, larch_error_t *err)
+{
+	for (size_t i = 0; i < r->L.n_dp; i++) {
+		dev_head_t *h = &r->heads[i];
+		q_dev_part_t *dp = &r->L.dp[i];
+		if (!r->started) {
+			int rc = LARCH_OK;
+			h->need = !dp->no_rows;
+			if (h->need)
+				rc = q_stream_open(r->p, dp->exprs, dp->n_local, dp->where, r->desc,
+						   &h->st, err);
+			if (rc)
 				return rc;
+		}
+		if (!h->need)
+			continue;
+		int rc = q_stream_next(h->st, &h->times, &h->n, &h->cols, err);
+		h->need = 0;
+		if (rc == LARCH_DONE) {
+			q_stream_close(h->st);
+			h->st = NULL;
 			continue;
 		}
 		if (rc)
 			return rc;
-		if ((n = q_window_take(&r->w, n, &from)))
-			break;
+		h->pos = 0;
+		heap_push(r, i);
 	}
-	const dev_plan_t *dp = &r->dp[r->dpi];
-	const char *path = r->p->devs[dp->dev].path;
-	for (size_t i = 0; i < n; i++)
-		r->devcol[i] = (tsfile_bytes_t){ path, (uint32_t)strlen(path) };
-	r->outc[0] = (larch_column_t){ TSFILE_TEXT, r->devcol, NULL };
-	for (size_t k = 1; k < r->base.n_cols; k++)
-		r->outc[k] = (larch_column_t){ r->base.types[k], r->zeros, r->ones };
+	r->started = 1;
+	return LARCH_OK;
+}
+
+/* Copy the head row of part i into row o of the result buffers. */
+static void merge_row(dev_result_t *r, size_t i, size_t o)
+{
+	dev_head_t *h = &r->heads[i];
+	const q_dev_part_t *dp = &r->L.dp[i];
+	const char *path = part_path(r, i);
+
+	r->tbuf[o] = h->times[h->pos];
+	r->devcol[o] = (tsfile_bytes_t){ path, (uint32_t)strlen(path) };
+	for (size_t k = 1; k < r->L.n_cols; k++)
+		r->nbuf[k][o] = 1;
 	for (size_t j = 0; j < dp->n_local; j++) {
-		const larch_column_t *c = &cols[j];
-		r->outc[dp->col[j]] = (larch_column_t){
-			c->type, (const uint8_t *)c->values + from * tsfile_type_size(c->type),
-			c->nulls ? c->nulls + from : NULL };
+		const larch_column_t *c = &h->cols[j];
+		size_t k = dp->col[j], sz = tsfile_type_size(c->type);
+		r->nbuf[k][o] = c->nulls && c->nulls[h->pos];
+		memcpy(r->vbuf[k] + o * sz, (const uint8_t *)c->values + h->pos * sz, sz);
 	}
-	r->blk = (larch_block_t){ n, times + from, r->base.n_cols, r->outc };
+}
+
+/* Time-major: rows of every device merged by (time, device order). */
+static int merge_block(dev_result_t *r, const larch_block_t **blk, larch_error_t *err)
+{
+	size_t n = 0;
+	int rc = merge_refill(r, err);
+
+	if (rc)
+		return rc;
+	while (n < Q_BLOCK_ROWS && r->n_heap) {
+		size_t i = r->heap[0];
+		dev_head_t *h = &r->heads[i];
+		merge_row(r, i, n++);
+		if (++h->pos < h->n) {
+			heap_down(r, 0);
+			continue;
+		}
+		/* its block is used up: the rows copied from it stay valid until
+		 * the stream moves, at the next call */
+		h->need = 1;
+		r->heap[0] = r->heap[--r->n_heap];
+		heap_down(r, 0);
+		break;
+	}
+	if (!n)
+		return LARCH_DONE;
+	r->outc[0] = (larch_column_t){ TSFILE_TEXT, r->devcol, NULL };
+	for (size_t k = 1; k < r->L.n_cols; k++)
+		r->outc[k] = (larch_column_t){ r->L.types[k], r->vbuf[k], r->nbuf[k] };
+	r->blk = (larch_block_t){ n, r->tbuf, r->L.n_cols, r->outc };
 	*blk = &r->blk;
 	return LARCH_OK;
+}
+
+/* q_fill_src_fn: the next unfilled block. */
+static int dev_block(void *arg, const larch_block_t **blk, larch_error_t *err)
+{
+	dev_result_t *r = arg;
+
+	return r->by_time ? merge_block(r, blk, err) : major_block(r, blk, err);
+}
+
+static int dev_next(query_result_t *base, const larch_block_t **blk, larch_error_t *err)
+{
+	dev_result_t *r = (dev_result_t *)base;
+
+	for (;;) {
+		const larch_block_t *b;
+		size_t from, n;
+		if (r->w.left == 0)
+			return LARCH_DONE;
+		int rc = r->fill ? q_fill_next(r->fill, dev_block, r, &b, err)
+				 : dev_block(r, &b, err);
+		if (rc)
+			return rc;
+		if ((n = q_window_take(&r->w, b->n_rows, &from))) {
+			q_block_slice(b, from, n, r->slice, &r->out);
+			*blk = &r->out;
+			return LARCH_OK;
+		}
+	}
 }
 
 static void dev_free(query_result_t *base)
@@ -385,96 +610,89 @@ static void dev_free(query_result_t *base)
 	dev_result_t *r = (dev_result_t *)base;
 
 	q_stream_close(r->st);
+	for (size_t i = 0; r->heads && i < r->L.n_dp; i++)
+		q_stream_close(r->heads[i].st);
+	q_fill_free(r->fill);
 	q_plan_free(r->p);
 	mem_free(r);
 }
 
 static const query_result_ops_t dev_ops = { dev_next, dev_free };
 
-/* 1 if e holds a path starting with root. */
-static int has_root_path(const ast_expr_t *e, int depth)
-{
-	if (!e || depth > AST_MAX_DEPTH)
-		return 0;
-	if (e->kind == AST_E_PATH)
-		return e->path->n && !e->path->quoted[0] && !strcmp(e->path->nodes[0], "root");
-	if (has_root_path(e->a, depth + 1) || has_root_path(e->b, depth + 1) ||
-	    has_root_path(e->c, depth + 1))
-		return 1;
-	for (size_t i = 0; i < e->n_list; i++)
-		if (has_root_path(e->list[i], depth + 1))
-			return 1;
-	return 0;
-}
-
-/* ORDER BY keys of ALIGN BY DEVICE: DEVICE [DESC] and TIME [DESC]; a TIME
- * key before DEVICE (rows merged across devices by time) is refused. */
-static int device_order(dev_result_t *r, larch_error_t *err)
+/* ORDER BY keys of ALIGN BY DEVICE: DEVICE [DESC] and TIME [DESC]; the
+ * first one decides device-major or time-major. */
+static void device_order(dev_result_t *r)
 {
 	const ast_select_t *sel = r->p->sel;
 
 	for (size_t i = 0; i < sel->n_order; i++) {
 		const ast_order_item_t *o = &sel->order[i];
 		if (o->expr->kind == AST_E_TIME) {
-			if (i == 0 && sel->n_order == 1)
-				return err_set(err, LARCH_SEMANTIC_ERROR,
-					       "ALIGN BY DEVICE ordered by TIME across devices is not "
-					       "supported yet: use ORDER BY DEVICE, TIME");
 			r->desc = o->desc;
+			r->by_time |= i == 0;
 		} else {
 			r->desc_dev = o->desc;
 		}
 	}
-	return LARCH_OK;
+}
+
+/* Buffers of the result blocks (and of the time-major merge). */
+static int device_buffers(dev_result_t *r)
+{
+	arena_t *a = r->p->arena;
+	size_t nc = r->L.n_cols, nd = r->L.n_dp ? r->L.n_dp : 1;
+
+	r->outc = arena_calloc(a, nc, sizeof(*r->outc));
+	r->slice = arena_calloc(a, nc, sizeof(*r->slice));
+	r->devcol = arena_alloc(a, Q_BLOCK_ROWS * sizeof(tsfile_bytes_t));
+	r->zeros = arena_calloc(a, Q_BLOCK_ROWS, 16);
+	r->ones = arena_alloc(a, Q_BLOCK_ROWS);
+	if (!r->outc || !r->slice || !r->devcol || !r->zeros || !r->ones)
+		return -1;
+	memset(r->ones, 1, Q_BLOCK_ROWS);
+	if (!r->by_time)
+		return 0;
+	r->heads = arena_calloc(a, nd, sizeof(*r->heads));
+	r->heap = arena_alloc(a, nd * sizeof(size_t));
+	r->tbuf = arena_alloc(a, Q_BLOCK_ROWS * sizeof(int64_t));
+	r->vbuf = arena_calloc(a, nc, sizeof(*r->vbuf));
+	r->nbuf = arena_calloc(a, nc, sizeof(*r->nbuf));
+	if (!r->heads || !r->heap || !r->tbuf || !r->vbuf || !r->nbuf)
+		return -1;
+	for (size_t k = 1; k < nc; k++) {
+		r->vbuf[k] = arena_calloc(a, Q_BLOCK_ROWS, tsfile_type_size(r->L.types[k]));
+		r->nbuf[k] = arena_alloc(a, Q_BLOCK_ROWS);
+		if (!r->vbuf[k] || !r->nbuf[k])
+			return -1;
+	}
+	return 0;
 }
 
 int q_device_select(q_plan_t *p, query_result_t **out, larch_error_t *err)
 {
 	dev_result_t *r = mem_calloc(1, sizeof(*r));
-	dev_collect_t c = { 0 }, w = { 0 };
-	size_t *rank = NULL, *order = NULL;
-	int rc = LARCH_OK;
+	int rc;
 
 	if (!r)
 		return dev_oom(err);
-	for (size_t i = 0; i < p->sel->n_cols; i++)
-		if (has_root_path(p->sel->cols[i].expr, 0)) {
-			mem_free(r);
-			return err_set(err, LARCH_SEMANTIC_ERROR,
-				       "ALIGN BY DEVICE: the paths in SELECT must be measurements "
-				       "(suffixes), not full paths starting with root");
-		}
 	r->p = p;
 	r->base.ops = &dev_ops;
 	q_window_init(&r->w, p->sel);
-	for (size_t i = 0; i < p->sel->n_cols && !rc; i++) {
-		c.item = i;
-		rc = q_analyze_instances(p, p->sel->cols[i].expr, collect, &c, err);
-	}
-	if (!rc && p->sel->where && !expr_is_time_only(p->sel->where))
-		rc = q_analyze_instances(p, p->sel->where, collect, &w, err);
-	if (!rc && device_ranks(p, &rank, &order))
+	device_order(r);
+	rc = q_device_layout(p, raw_type, p, &r->L, err);
+	if (!rc && device_buffers(r))
 		rc = dev_oom(err);
-	if (!rc)
-		rc = device_order(r, err);
-	if (!rc)
-		rc = device_columns(r, &c, rank, order, err);
-	if (!rc)
-		rc = device_where(r, &w, rank, err);
-	if (!rc) {
-		r->outc = arena_calloc(p->arena, r->base.n_cols, sizeof(*r->outc));
-		r->devcol = arena_alloc(p->arena, Q_BLOCK_ROWS * sizeof(tsfile_bytes_t));
-		r->zeros = arena_calloc(p->arena, Q_BLOCK_ROWS, 16);
-		r->ones = arena_alloc(p->arena, Q_BLOCK_ROWS);
-		if (!r->outc || !r->devcol || !r->zeros || !r->ones)
-			rc = dev_oom(err);
-		else
-			memset(r->ones, 1, Q_BLOCK_ROWS);
-	}
+	if (!rc && p->sel->fill.kind != AST_FILL_NONE)
+		rc = q_fill_open(p, r->L.types, r->L.n_cols, r->desc, &r->fill, err);
 	if (rc) {
+		q_fill_free(r->fill);
 		mem_free(r);
 		return rc;
 	}
+	r->base.n_cols = r->L.n_cols;
+	r->base.has_time = 1;
+	r->base.names = r->L.names;
+	r->base.types = r->L.types;
 	*out = &r->base;
 	return LARCH_OK;
 }

@@ -7,9 +7,11 @@
  *                                  | (interval[, step]) | LEVEL = n, ...
  *                                  | TAGS(k, ...) | DEVICE (old ALIGN BY DEVICE)
  *     HAVING cond
- *     FILL(PREVIOUS[, d] | PREVIOUSUNTILLAST[, d] | LINEAR[, d, d] | constant
- *          | type[method, ...], ...)          (the last is 0.10-0.13's form;
- *                                              d: a duration or an integer)
+ *     FILL(PREVIOUS[, duration] | LINEAR | constant)     (IoTDB 2.0's forms)
+ *     FILL(PREVIOUSUNTILLAST[, duration])                  (0.13)
+ *     FILL(type[method, ranges], ...)   (0.10-0.13's per-type list; type may
+ *                                        be ALL; ranges durations, integers
+ *                                        or -1 for infinite)
  *     ORDER BY key [ASC|DESC] [NULLS FIRST|LAST], ...
  *     LIMIT n | OFFSET n | SLIMIT n | SOFFSET n
  *     ALIGN BY DEVICE | ALIGN BY TIME | DISABLE ALIGN
@@ -142,29 +144,41 @@ static int p_group_by(parser_t *p, ast_select_t *s)
  * FILL
  *---------------------------------------------------------------------------*/
 
-/* One time bound of FILL: a duration or an integer (precision units). */
-static int p_fill_bound(parser_t *p, ast_expr_t **out)
+/* The start of a FILL constant (IoTDB 2.0's `constant`): a number, a
+ * signed number, a string, a datetime, TRUE/FALSE/NULL/NaN.  Anything else
+ * (an unknown word) is a parse error. */
+static int p_fill_constant_start(parser_t *p)
 {
-	if (!p_at(p, T_DURATION) && !p_at(p, T_INT))
+	static const char *const words[] = {"TRUE", "FALSE", "NULL", "NAN"};
+	const tok_kind_t k = p_cur(p)->kind;
+
+	if (k == T_INT || k == T_FLOAT || k == T_STRING || k == T_DATETIME)
+		return 1;
+	if (k == T_MINUS || k == T_PLUS)
+		return p_peek(p, 1)->kind == T_INT || p_peek(p, 1)->kind == T_FLOAT;
+	for (size_t i = 0; i < LR_ARRAY_LEN(words); i++)
+		if (p_is_kw(p, words[i]))
+			return 1;
+	return 0;
+}
+
+/* One range of an old per-type item: a duration, an integer in precision
+ * units, or -1 (the seed: "-1 means infinite"). */
+static int p_fill_item_bound(parser_t *p, ast_expr_t **out)
+{
+	if (!p_at(p, T_DURATION) && !p_at(p, T_INT) &&
+	    !(p_at(p, T_MINUS) && p_peek(p, 1)->kind == T_INT))
 		return p_fail(p, "a duration");
 	return p_additive(p, out);
 }
 
-/* [, before [, after]] ranges: up to `max` bounds after commas. */
-static int p_fill_ranges(parser_t *p, int max, ast_expr_t **before, ast_expr_t **after)
-{
-	if (max >= 1 && p_accept(p, T_COMMA))
-		P_TRY(p_fill_bound(p, before));
-	if (max >= 2 && p_accept(p, T_COMMA))
-		P_TRY(p_fill_bound(p, after));
-	return LARCH_OK;
-}
-
-/* type [ PREVIOUS[, d] | PREVIOUSUNTILLAST[, d] | LINEAR[, d, d] | value ]
- * of the old per-type list; type may be ALL. */
+/* type[PREVIOUS[, b] | PREVIOUSUNTILLAST[, b] | LINEAR[, b, a] | constant]
+ * of the 0.10-0.13 per-type list; the type may be ALL (0.13). */
 static int p_fill_item(parser_t *p, ast_fill_t *f, size_t *cap)
 {
 	ast_fill_item_t it = {0};
+	int ranges = 1;
+
 	it.pos = p_cur(p)->pos;
 	if (p_accept_kw(p, "ALL"))
 		it.all = 1;
@@ -173,21 +187,59 @@ static int p_fill_item(parser_t *p, ast_fill_t *f, size_t *cap)
 	P_TRY(p_expect(p, T_LBRACKET, "'['"));
 	if (p_accept_kw(p, "PREVIOUS")) {
 		it.method = AST_FM_PREVIOUS;
-		P_TRY(p_fill_ranges(p, 1, &it.before, &it.after));
 	} else if (p_accept_kw(p, "PREVIOUSUNTILLAST")) {
 		it.method = AST_FM_PREVIOUSUNTILLAST;
-		P_TRY(p_fill_ranges(p, 1, &it.before, &it.after));
 	} else if (p_accept_kw(p, "LINEAR")) {
 		it.method = AST_FM_LINEAR;
-		P_TRY(p_fill_ranges(p, 2, &it.before, &it.after));
+		ranges = 2;
 	} else {
+		if (!p_fill_constant_start(p))
+			return p_fail(p, "LINEAR, PREVIOUS, PREVIOUSUNTILLAST or a constant");
 		it.method = AST_FM_VALUE;
+		ranges = 0;
 		P_TRY(p_additive(p, &it.value));
 	}
+	if (ranges >= 1 && p_accept(p, T_COMMA))
+		P_TRY(p_fill_item_bound(p, &it.before));
+	if (ranges >= 2 && it.before && p_accept(p, T_COMMA))
+		P_TRY(p_fill_item_bound(p, &it.after));
 	P_TRY(p_expect(p, T_RBRACKET, "']'"));
 	return p_push(p, &f->items, &f->n_items, cap, sizeof(it), &it);
 }
 
+/* The forms of IoTDB 2.0, FILL(LINEAR | PREVIOUS | constant [, duration]),
+ * plus 0.13's FILL(PREVIOUSUNTILLAST[, duration]).  The duration belongs
+ * to PREVIOUS and PREVIOUSUNTILLAST only: after LINEAR or a constant it is
+ * IoTDB 2.0's 701. */
+static int p_fill_single(parser_t *p, ast_fill_t *f)
+{
+	if (p_accept_kw(p, "PREVIOUS")) {
+		f->kind = AST_FILL_PREVIOUS;
+	} else if (p_accept_kw(p, "PREVIOUSUNTILLAST")) {
+		f->kind = AST_FILL_PREVIOUSUNTILLAST;
+	} else if (p_accept_kw(p, "LINEAR")) {
+		f->kind = AST_FILL_LINEAR;
+	} else {
+		if (!p_fill_constant_start(p))
+			return p_fail(p, "LINEAR, PREVIOUS or a constant");
+		f->kind = AST_FILL_VALUE;
+		P_TRY(p_additive(p, &f->value));
+	}
+	if (!p_accept(p, T_COMMA))
+		return LARCH_OK;
+	int pos = p_cur(p)->pos;
+	if (!p_at(p, T_DURATION))
+		return p_fail(p, "a duration");
+	P_TRY(p_additive(p, &f->before));
+	if (f->kind != AST_FILL_PREVIOUS && f->kind != AST_FILL_PREVIOUSUNTILLAST)
+		return p_fail_at(p, pos, LARCH_SEMANTIC_ERROR,
+				 "Only FILL(PREVIOUS) support specifying the time duration "
+				 "threshold.");
+	return LARCH_OK;
+}
+
+/* FILL ( ... ): a word followed by '[' starts the old per-type list
+ * (AST_FILL_OLD, items in order), anything else one of the single forms. */
 static int p_fill(parser_t *p, ast_fill_t *f)
 {
 	f->pos = p_cur(p)->pos;
@@ -198,18 +250,8 @@ static int p_fill(parser_t *p, ast_fill_t *f)
 		do
 			P_TRY(p_fill_item(p, f, &cap));
 		while (p_accept(p, T_COMMA));
-	} else if (p_accept_kw(p, "PREVIOUS")) {
-		f->kind = AST_FILL_PREVIOUS;
-		P_TRY(p_fill_ranges(p, 1, &f->before, &f->after));
-	} else if (p_accept_kw(p, "PREVIOUSUNTILLAST")) {
-		f->kind = AST_FILL_PREVIOUSUNTILLAST;
-		P_TRY(p_fill_ranges(p, 1, &f->before, &f->after));
-	} else if (p_accept_kw(p, "LINEAR")) {
-		f->kind = AST_FILL_LINEAR;
-		P_TRY(p_fill_ranges(p, 2, &f->before, &f->after));
 	} else {
-		f->kind = AST_FILL_VALUE;
-		P_TRY(p_additive(p, &f->value));
+		P_TRY(p_fill_single(p, f));
 	}
 	return p_expect(p, T_RPAREN, "')'");
 }

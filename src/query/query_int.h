@@ -9,6 +9,7 @@
  *   device.c     raw-data ALIGN BY DEVICE
  *   aggregate.c  aggregation queries (plain, GROUP BY time / LEVEL / TAGS)
  *   last.c       SELECT LAST
+ *   rowfill.c    FILL over the rows of a raw result
  *
  * A plan owns an arena holding everything it points to; q_plan_free
  * releases it.  Series are unique in a plan (by series id); every result
@@ -151,7 +152,60 @@ void q_window_init(q_window_t *w, const ast_select_t *sel);
  * returned (0: all skipped). */
 size_t q_window_take(q_window_t *w, size_t n, size_t *from);
 
-/* device.c: raw ALIGN BY DEVICE */
+/* Rows [from, from + n) of block in as *out, its columns in cols (room for
+ * in->n_columns). */
+void q_block_slice(const larch_block_t *in, size_t from, size_t n, larch_column_t *cols,
+		   larch_block_t *out);
+
+/* rowfill.c: FILL over a raw result's rows, before OFFSET/LIMIT.  The
+ * source gives the unfilled blocks (valid until its next call); desc: the
+ * rows come newest first.  q_fill_next delivers filled blocks of at most
+ * Q_BLOCK_ROWS rows (valid until the next call), LARCH_DONE at the end. */
+typedef struct q_fill q_fill_t;
+typedef int (*q_fill_src_fn)(void *arg, const larch_block_t **blk, larch_error_t *err);
+int q_fill_open(const q_plan_t *p, const tsfile_type_t *types, size_t n_cols, int desc,
+		q_fill_t **out, larch_error_t *err);
+int q_fill_next(q_fill_t *f, q_fill_src_fn src, void *arg, const larch_block_t **out,
+		larch_error_t *err);
+void q_fill_free(q_fill_t *f);   /* NULL is a no-op */
+/* rowfill.c: the single time-point FILL of IoTDB 0.10 (`WHERE time = T`
+ * with the old per-type list or PREVIOUSUNTILLAST; plan->ranges is the one
+ * point [T, T]): one row at T, each column its value there or filled by
+ * the rule of its type.  LIMIT/OFFSET are the caller's to refuse.  On
+ * success the plan is freed (the result is a table), as q_agg_select. */
+int q_fill_point_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
+
+/* device.c: ALIGN BY DEVICE.  The layout: result columns Device, then one
+ * per measurement expression (named without the device) in select-item
+ * order, each item's columns in name order, the same name of one type on
+ * every device (701 otherwise), SLIMIT/SOFFSET applied; per device (in
+ * path order) its instances of the kept columns and its WHERE and HAVING
+ * instances (ANDed).  An instance whose paths span devices is dropped. */
+typedef struct q_dev_part {
+	size_t dev;                /* plan device */
+	ast_expr_t **exprs;        /* its columns' instantiated expressions */
+	size_t *col;               /* their result columns (>= 1; 0 is Device) */
+	size_t n_local;
+	ast_expr_t *where;         /* or NULL */
+	ast_expr_t *having;        /* or NULL */
+	int no_rows;               /* no column, or a value WHERE / HAVING it lacks */
+} q_dev_part_t;
+
+typedef struct q_dev_layout {
+	char **names;
+	tsfile_type_t *types;
+	size_t n_cols;             /* Device included */
+	q_dev_part_t *dp;          /* devices in path order */
+	size_t n_dp;
+} q_dev_layout_t;
+
+/* The type of an instantiated select expression (raw: its value type;
+ * aggregation: its result type, registering its calls). */
+typedef int (*q_dev_type_fn)(void *arg, ast_expr_t *inst, tsfile_type_t *type,
+			     larch_error_t *err);
+int q_device_layout(q_plan_t *p, q_dev_type_fn type, void *arg, q_dev_layout_t *out,
+		    larch_error_t *err);
+/* Raw ALIGN BY DEVICE. */
 int q_device_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
 
 /* last.c */

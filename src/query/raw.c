@@ -19,7 +19,8 @@
  *
  * Results: ALIGN BY TIME is one stream (ALIGN BY DEVICE, device.c, is one
  * stream per device).  LIMIT/OFFSET count result rows; ORDER BY TIME DESC
- * reads every cursor newest first.
+ * reads every cursor newest first.  With FILL (rowfill.c) whole projected
+ * blocks go through the fill first, then OFFSET/LIMIT.
  */
 #include <stdio.h>
 
@@ -637,14 +638,63 @@ typedef struct time_result {
 	q_plan_t *p;
 	raw_stream_t st;
 	raw_window_t w;
+	q_fill_t *fill;            /* FILL, or NULL */
+	larch_block_t raw;         /* an unfilled block for the fill */
+	larch_column_t *cols;      /* a window's slice of a filled block */
 	larch_block_t blk;
 } time_result_t;
+
+void q_block_slice(const larch_block_t *in, size_t from, size_t n, larch_column_t *cols,
+		   larch_block_t *out)
+{
+	for (size_t i = 0; i < in->n_columns; i++) {
+		const larch_column_t *c = &in->columns[i];
+		cols[i] = (larch_column_t){ c->type,
+					    (const uint8_t *)c->values + from * tsfile_type_size(c->type),
+					    c->nulls ? c->nulls + from : NULL };
+	}
+	*out = (larch_block_t){ n, in->times ? in->times + from : NULL, in->n_columns, cols };
+}
+
+/* q_fill_src_fn: the next projected block of the stream, all rows. */
+static int time_src(void *arg, const larch_block_t **blk, larch_error_t *err)
+{
+	time_result_t *t = arg;
+	int rc = stream_next(&t->st, NULL, err);
+
+	if (rc)
+		return rc;
+	t->raw = (larch_block_t){ t->st.orows, t->st.otimes, t->st.n_out, t->st.outc };
+	*blk = &t->raw;
+	return LARCH_OK;
+}
+
+/* Filled blocks, then OFFSET/LIMIT (they count filled rows). */
+static int time_next_filled(time_result_t *t, const larch_block_t **blk, larch_error_t *err)
+{
+	for (;;) {
+		const larch_block_t *b;
+		size_t from, n;
+		if (t->w.left == 0)
+			return LARCH_DONE;
+		int rc = q_fill_next(t->fill, time_src, t, &b, err);
+		if (rc)
+			return rc;
+		if ((n = q_window_take(&t->w, b->n_rows, &from))) {
+			q_block_slice(b, from, n, t->cols, &t->blk);
+			*blk = &t->blk;
+			return LARCH_OK;
+		}
+	}
+}
 
 static int time_next(query_result_t *r, const larch_block_t **blk, larch_error_t *err)
 {
 	time_result_t *t = (time_result_t *)r;
-	int rc = stream_next(&t->st, &t->w, err);
 
+	if (t->fill)
+		return time_next_filled(t, blk, err);
+	int rc = stream_next(&t->st, &t->w, err);
 	if (rc)
 		return rc;
 	t->blk.n_rows = t->st.orows;
@@ -660,6 +710,7 @@ static void time_free(query_result_t *r)
 	time_result_t *t = (time_result_t *)r;
 
 	stream_free(&t->st);
+	q_fill_free(t->fill);
 	q_plan_free(t->p);
 	mem_free(t);
 }
@@ -702,8 +753,15 @@ static int raw_align_time(q_plan_t *p, query_result_t **out, larch_error_t *err)
 		t->base.names[i] = p->cols[i].name;
 		t->base.types[i] = q_stream_type(&t->st, i);
 	}
+	if (!rc && p->sel->fill.kind != AST_FILL_NONE) {
+		rc = q_fill_open(p, t->base.types, p->n_cols, q_order_desc(p->sel), &t->fill, err);
+		t->cols = arena_calloc(p->arena, p->n_cols ? p->n_cols : 1, sizeof(*t->cols));
+		if (!rc && !t->cols)
+			rc = raw_oom(err);
+	}
 	if (rc) {
 		stream_free(&t->st);
+		q_fill_free(t->fill);
 		mem_free(t);
 		return rc;
 	}
@@ -715,17 +773,9 @@ int q_raw_select(q_plan_t *p, query_result_t **out, larch_error_t *err)
 {
 	int rc;
 
-	if (p->sel->fill.kind != AST_FILL_NONE)
-		return err_set(err, LARCH_SEMANTIC_ERROR,
-			       "FILL of raw data is not supported yet");
-	switch (p->sel->align) {
-	case AST_ALIGN_TIME:
-		if ((rc = q_analyze_columns(p, err)))
-			return rc;
-		return raw_align_time(p, out, err);
-	case AST_ALIGN_DEVICE:
+	if (p->sel->align == AST_ALIGN_DEVICE)
 		return q_device_select(p, out, err);
-	default:
-		return err_set(err, LARCH_SEMANTIC_ERROR, "DISABLE ALIGN is not supported yet");
-	}
+	if ((rc = q_analyze_columns(p, err)))
+		return rc;
+	return raw_align_time(p, out, err);
 }

@@ -1,9 +1,9 @@
 /*
  * select.c — query_select: the checks of a SELECT's clauses that do not
  * need the schema (LIMIT/SLIMIT/OFFSET/SOFFSET ranges, what may be combined
- * with what), then the plan and the dispatch to the raw, aggregate and LAST
- * executors.  Messages follow IoTDB's where it has one; every refusal is
- * LARCH_SEMANTIC_ERROR (701).
+ * with what), then the plan and the dispatch to the raw, aggregate, LAST
+ * and single time-point FILL executors.  Messages follow IoTDB's where it
+ * has one; every refusal is LARCH_SEMANTIC_ERROR (701).
  */
 #include <stdint.h>
 
@@ -84,7 +84,7 @@ static int check_limits(const ast_select_t *sel, larch_error_t *err)
 }
 
 /* What may be combined: aggregates with raw columns, GROUP BY without
- * aggregates, FILL of the old point form with LIMIT. */
+ * aggregates, HAVING without aggregates, ORDER BY keys. */
 static int check_clauses(const ast_select_t *sel, int *is_agg, larch_error_t *err)
 {
 	size_t n_agg = 0;
@@ -92,6 +92,8 @@ static int check_clauses(const ast_select_t *sel, int *is_agg, larch_error_t *er
 	for (size_t i = 0; i < sel->n_cols; i++)
 		n_agg += has_aggregate(sel->cols[i].expr, 0) != 0;
 	*is_agg = n_agg > 0;
+	if (sel->align == AST_ALIGN_DISABLE)   /* IoTDB 1.0+ refuse it after parsing */
+		return err_set(err, LARCH_SEMANTIC_ERROR, "disable align clauses are not supported");
 	if (sel->last) {
 		if (n_agg)
 			return err_set(err, LARCH_SEMANTIC_ERROR,
@@ -111,11 +113,6 @@ static int check_clauses(const ast_select_t *sel, int *is_agg, larch_error_t *er
 	if (!n_agg && sel->having)
 		return err_set(err, LARCH_SEMANTIC_ERROR,
 			       "Expression of HAVING clause must to be an Aggregation");
-	if (sel->fill.kind == AST_FILL_OLD && !sel->group_time &&
-	    (sel->limit >= 0 || sel->offset >= 0))
-		return err_set(err, LARCH_SEMANTIC_ERROR,
-			       "FILL of a point (where time = T) returns one row: it cannot be used "
-			       "with LIMIT or OFFSET");
 	for (size_t i = 0; !sel->last && i < sel->n_order; i++) {
 		const ast_expr_t *k = sel->order[i].expr;
 		int is_dev = k->kind == AST_E_PATH && k->path->n == 1 &&
@@ -126,6 +123,34 @@ static int check_clauses(const ast_select_t *sel, int *is_agg, larch_error_t *er
 				       k->pos, sel->align == AST_ALIGN_DEVICE ? " and DEVICE" : "");
 	}
 	return LARCH_OK;
+}
+
+/* Whether the query is IoTDB 0.10's single time-point FILL: the old
+ * per-type list (or 0.13's PREVIOUSUNTILLAST) on raw ALIGN BY TIME columns
+ * with a WHERE that is exactly `time = T`.  The old form anywhere else
+ * fills the rows of the result, rule by column type (IoTDB 2.0's FILL
+ * works on any query). */
+static int is_point_fill(const ast_select_t *sel, int is_agg)
+{
+	const ast_expr_t *w = sel->where;
+
+	if ((sel->fill.kind != AST_FILL_OLD && sel->fill.kind != AST_FILL_PREVIOUSUNTILLAST) ||
+	    is_agg || sel->last || sel->align != AST_ALIGN_TIME || !w)
+		return 0;
+	return w->kind == AST_E_BINARY && w->op == AST_OP_EQ &&
+	       (w->a->kind == AST_E_TIME || w->b->kind == AST_E_TIME) && expr_is_time_only(w);
+}
+
+/* The single time-point FILL gives exactly one row: the seed refuses
+ * LIMIT and OFFSET with it (0.10's grammar allows only SLIMIT/SOFFSET
+ * after that FILL). */
+static int point_fill(q_plan_t *p, query_result_t **out, larch_error_t *err)
+{
+	if (p->sel->limit >= 0 || p->sel->offset >= 0)
+		return err_set(err, LARCH_SEMANTIC_ERROR,
+			       "LIMIT and OFFSET cannot be used with FILL at a single time point "
+			       "(the result is one row)");
+	return q_fill_point_select(p, out, err);
 }
 
 int query_select(const query_ctx_t *ctx, const ast_select_t *sel, query_result_t **out,
@@ -146,6 +171,9 @@ int query_select(const query_ctx_t *ctx, const ast_select_t *sel, query_result_t
 		goto fail;
 	if (sel->last)
 		rc = q_last_select(p, out, err);
+	else if (is_point_fill(sel, is_agg) && p->n_ranges == 1 &&
+		 p->ranges[0].start == p->ranges[0].end)
+		rc = point_fill(p, out, err);
 	else if (is_agg)
 		rc = q_agg_select(p, out, err);
 	else

@@ -10,6 +10,7 @@
  * larch_execute, so both ways in behave the same.  The test* insert
  * variants decode and validate their request and write nothing.
  */
+#include <ctype.h>
 #include <stdio.h>
 
 #include "server/session_int.h"
@@ -291,6 +292,25 @@ static void sql_quote(sqlb_t *q, const char *s)
 	sql_add(q, "'");
 }
 
+/* One path node, back-quoted unless it is a plain identifier (letters,
+ * digits, '_'; backquotes inside doubled). */
+static void sql_node(sqlb_t *q, const char *node)
+{
+	int plain = *node != 0;
+
+	for (const char *p = node; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			plain = 0;
+	if (plain) {
+		sql_add(q, node);
+		return;
+	}
+	sql_add(q, "`");
+	for (const char *p = node; *p; p++)
+		buf_put(&q->b, *p == '`' ? "``" : p, *p == '`' ? 2 : 1);
+	sql_add(q, "`");
+}
+
 /* A path relative to root for a SELECT list ("root.sg.d.s" -> "sg.d.s"). */
 static void sql_suffix(sqlb_t *q, const char *path)
 {
@@ -430,12 +450,13 @@ static int query_sql(const rpc_request_t *req, sqlb_t *q, int32_t *fetch, larch_
 	}
 	case RPC_M_FAST_LAST_PREFIX: {
 		const rpc_fast_last_prefix_req_t *r = req->msg;
-		sql_add(q, "SELECT LAST * FROM ");
+		/* the list holds the nodes of ONE prefix path, root first;
+		 * every series below it: SELECT LAST ** FROM prefix */
+		sql_add(q, "SELECT LAST ** FROM ");
 		for (size_t i = 0; i < r->prefixes.n; i++) {
 			if (i)
-				sql_add(q, ", ");
-			sql_add(q, r->prefixes.v[i]);
-			sql_add(q, ".**");
+				sql_add(q, ".");
+			sql_node(q, r->prefixes.v[i]);
 		}
 		*fetch = r->fetch_size;
 		return LARCH_OK;
@@ -545,22 +566,6 @@ static int schema_sql(const rpc_request_t *req, sqlb_t *q, size_t item, larch_er
 			sql_meas(q, "", r->data_types.v[i], r->encodings.v[i], r->compressors.v[i]);
 			sql_kvs(q, "TAGS", i < r->tags_list.n ? &r->tags_list.v[i] : NULL);
 			sql_kvs(q, "ATTRIBUTES", i < r->attributes_list.n ? &r->attributes_list.v[i] : NULL);
-		}
-		sql_add(q, ")");
-		return LARCH_OK;
-	}
-	case RPC_M_APPEND_SCHEMA_TEMPLATE: {
-		const rpc_append_template_req_t *r = req->msg;
-		size_t n = r->measurements.n;
-		if (r->data_types.n != n || r->encodings.n != n || r->compressors.n != n)
-			return err_set(err, LARCH_ILLEGAL_PARAMETER, "the lists differ in length");
-		sql_add(q, "ALTER DEVICE TEMPLATE ");
-		sql_add(q, r->name);
-		sql_add(q, " ADD (");
-		for (size_t i = 0; i < n; i++) {
-			sql_add(q, i ? ", " : "");
-			sql_meas(q, r->measurements.v[i], r->data_types.v[i], r->encodings.v[i],
-				 r->compressors.v[i]);
 		}
 		sql_add(q, ")");
 		return LARCH_OK;
@@ -773,9 +778,11 @@ int session_handle_write(session_t *ss, const rpc_request_t *req, buf_t *out,
 		buf_free(&q.b);
 		return rc;
 	}
+	case RPC_M_APPEND_SCHEMA_TEMPLATE:
 	case RPC_M_PRUNE_SCHEMA_TEMPLATE: {
+		/* as IoTDB 1.x/2.x: templates change through SQL (ALTER DEVICE TEMPLATE) */
 		larch_error_t e = { 0 };
-		err_set(&e, LARCH_UNSUPPORTED, "pruneSchemaTemplate is not supported (nor by IoTDB 1.x+)");
+		err_set(&e, LARCH_UNSUPPORTED, "Modify template has not been supported.");
 		return reply_status(req, e.code, &e, out, err);
 	}
 	default:

@@ -217,13 +217,21 @@ typedef struct fwriter {
 	const tsfile_config_t *cfg;
 	tsfile_writer_t *w;       /* opened at the first row */
 	int64_t tmin, tmax;       /* times of the rows written */
+	uint64_t pending;         /* cells buffered in the writer since its last flush */
 } fwriter_t;
+
+/* Seal the writer's buffered chunk groups once this many cells (rows x
+ * columns) are buffered.  Not after every device: each writer flush sorts
+ * and visits every device of the file, which is quadratic with many small
+ * devices. */
+#define FW_FLUSH_CELLS ((uint64_t)1 << 20)
 
 /* Write a tablet of n >= 1 rows (times ascending) and widen the span. */
 static int fw_write(fwriter_t *fw, const tsfile_tablet_t *tb, larch_error_t *err)
 {
 	fw->tmin = LR_MIN(fw->tmin, tb->times[0]);
 	fw->tmax = LR_MAX(fw->tmax, tb->times[tb->n_rows - 1]);
+	fw->pending += (uint64_t)tb->n_rows * tb->n_columns;
 	return tsfile_writer_write_tablet(fw->w, tb, err);
 }
 
@@ -341,7 +349,7 @@ static int write_series(fwriter_t *fw, const mt_dev_t *d, uint64_t del_seq, int6
 static int write_memtable(storage_t *s, memtable_t *mt, const char *path, uint64_t del_seq,
 			  int64_t cut, int *wrote, int64_t *tmin, int64_t *tmax, larch_error_t *err)
 {
-	fwriter_t fw = {path, &s->opt.tsfile, NULL, INT64_MAX, INT64_MIN};
+	fwriter_t fw = {path, &s->opt.tsfile, NULL, INT64_MAX, INT64_MIN, 0};
 	mt_dev_t **devs = mem_alloc((mt->n_devs ? mt->n_devs : 1) * sizeof(*devs));
 	if (!devs)
 		return err_set(err, LARCH_NO_MEMORY, "out of memory flushing");
@@ -351,8 +359,10 @@ static int write_memtable(storage_t *s, memtable_t *mt, const char *path, uint64
 	for (size_t i = 0; !rc && i < mt->n_devs; i++) {
 		rc = devs[i]->aligned ? write_aligned(&fw, devs[i], del_seq, cut, err)
 				      : write_series(&fw, devs[i], del_seq, cut, err);
-		if (!rc && fw.w)
+		if (!rc && fw.w && fw.pending >= FW_FLUSH_CELLS) {
 			rc = tsfile_writer_flush(fw.w, err);
+			fw.pending = 0;
+		}
 	}
 	mem_free(devs);
 	*wrote = fw.w != NULL;

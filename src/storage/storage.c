@@ -771,11 +771,31 @@ static int wait_memory(storage_t *s, larch_error_t *err)
 	return rc;
 }
 
+/* LARCH_OUT_OF_TTL when a row of w is older than its database's TTL cut
+ * (live writes only: WAL replay applies what was accepted). */
+static int check_ttl(storage_t *s, const storage_write_t *w, larch_error_t *err)
+{
+	if (!atomic_load_explicit(&s->ttl_used, memory_order_relaxed))
+		return LARCH_OK;
+	int64_t tmin = INT64_MAX;
+	for (size_t r = 0; r < w->n_rows; r++)
+		tmin = LR_MIN(tmin, w->times[r]);
+	pthread_mutex_lock(&s->lock);
+	int64_t cut = storage_ttl_cut(s, storage_db_get(s, w->database, 0));
+	pthread_mutex_unlock(&s->lock);
+	if (tmin >= cut)
+		return LARCH_OK;
+	return err_set(err, LARCH_OUT_OF_TTL, "insertion time [%lld] of %s is less than ttl time "
+		       "bound [%lld]", (long long)tmin, w->device, (long long)cut);
+}
+
 int storage_write(storage_t *s, const storage_write_t *w, larch_error_t *err)
 {
 	if (!s)
 		return err_set(err, LARCH_ILLEGAL_PARAMETER, "storage_write: NULL storage");
 	int rc = storage_check_write(w, err);
+	if (!rc)
+		rc = check_ttl(s, w, err);
 	if (!rc)
 		rc = wait_memory(s, err);
 	if (rc)
@@ -1034,6 +1054,8 @@ int storage_set_ttl(storage_t *s, const char *database, int64_t ttl, larch_error
 	sdb_t *db = storage_db_get(s, database, 1);
 	if (db)
 		db->ttl = ttl;
+	if (db && ttl)
+		atomic_store(&s->ttl_used, 1);
 	pthread_mutex_unlock(&s->lock);
 	if (!db)
 		return err_set(err, LARCH_NO_MEMORY, "out of memory setting a TTL");
@@ -1277,6 +1299,7 @@ int storage_open(const char *dir, const storage_options_t *o, storage_t **out,
 	s->budget = o->memory_budget ? o->memory_budget : budget_detect();
 	s->mt_limit = s->budget / 2;
 	s->reader_budget = o->reader_cache_bytes ? o->reader_cache_bytes : s->budget / 16;
+	atomic_init(&s->ttl_used, o->ttl > 0);
 	s->seal_bytes = LR_MAX(LR_MIN(s->opt.memtable_bytes, s->mt_limit / 2), MIN_SEAL_BYTES);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->gate_lock, NULL);

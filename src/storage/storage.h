@@ -152,7 +152,9 @@ typedef struct storage_write {
  * canonical form TsFile readers give back, e.g. needless back-quotes),
  * LARCH_DATA_TYPE_MISMATCH (a measurement already in the memtable with
  * another type), LARCH_METADATA_ERROR (aligned/non-aligned mismatch within
- * a memtable), LARCH_NO_MEMORY, LARCH_STORAGE_ERROR (WAL or flush failure). */
+ * a memtable), LARCH_OUT_OF_TTL (a row older than now - the database's TTL:
+ * the whole write is refused), LARCH_NO_MEMORY, LARCH_STORAGE_ERROR (WAL or
+ * flush failure). */
 int storage_write(storage_t *s, const storage_write_t *w, larch_error_t *err);
 
 /* Seal every memtable and return when all of them are in TsFiles (IoTDB's

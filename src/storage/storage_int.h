@@ -522,6 +522,7 @@ struct storage {
 	_Atomic uint64_t reader_bytes; /* their index memory */
 	uint64_t reader_budget;        /* trim beyond this */
 	_Atomic int readers_pinned;    /* last-value lookups reading every reader */
+	_Atomic int ttl_used;          /* a TTL was set: writes are checked against it */
 };
 
 /* Find or create a database (create = 1) (s->lock held); NULL if absent or

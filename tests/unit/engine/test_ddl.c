@@ -169,6 +169,18 @@ static void test_ttl_persisted_and_applied(void **state)
 	assert_int_equal(read_i64(db, "root.ln.d.s", t, v, 8), 1);
 	assert_int_equal(v[0], 2);
 	assert_int_equal(read_i64(db, "root.other.d.s", t, v, 8), 1);
+	/* a write older than the TTL is refused whole (607); root.other has none */
+	larch_error_t err = {0};
+	tsfile_point_t p = {"s", {TSFILE_INT64, 0, {.i64 = 9}}};
+	assert_int_equal(larch_insert_record(db, "root.ln.d", now - 2 * 3600000LL, &p, 1, 0, &err),
+			 LARCH_OUT_OF_TTL);
+	int64_t two[2] = {now + 1, now - 2 * 3600000LL}, vals[2] = {7, 8};
+	tsfile_column_t col = {"s", TSFILE_INT64, vals, NULL};
+	tsfile_tablet_t tab = {"root.ln.d", 2, two, 1, &col};
+	assert_int_equal(larch_insert_tablet(db, &tab, 0, &err), LARCH_OUT_OF_TTL);
+	assert_int_equal(read_i64(db, "root.ln.d.s", t, v, 8), 1);
+	put_i64(db, "root.other.d", "s", now - 20 * 3600000LL, 5);
+	assert_int_equal(read_i64(db, "root.other.d.s", t, v, 8), 2);
 	close_db(db);
 
 	/* recovered from the schema and handed to storage again */

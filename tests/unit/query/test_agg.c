@@ -1577,6 +1577,50 @@ static void test_fill_old_form(void **state)
 	assert_int_equal(out[1].method, AGG_FILL_LINEAR);
 	assert_int_equal(out[2].method, AGG_FILL_NONE);
 	assert_int_equal(out[3].method, AGG_FILL_NONE);
+	/* 0.13's FILL(PREVIOUSUNTILLAST, d): every column, bounded */
+	fill.kind = AST_FILL_PREVIOUSUNTILLAST;
+	fill.before = &minute;
+	assert_int_equal(agg_fill_plan(&fill, types, 5, TIME_MS, 0, out, NULL), LARCH_OK);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(out[i].method, AGG_FILL_PREVIOUS_UNTIL_LAST);
+		assert_int_equal(out[i].before.units, 60000);
+	}
+}
+
+/* ALL[...] items (IoTDB 0.13): every type, later items replacing earlier
+ * ones for their types; ALL[linear] leaves BOOLEAN/TEXT to earlier items
+ * (and is no error, unlike text[linear]). */
+static void test_fill_old_all(void **state)
+{
+	(void)state;
+	ast_expr_t minute = dur_expr(60000000000ll);
+	ast_fill_item_t items[] = {
+		{.all = 1, .method = AST_FM_PREVIOUS, .before = &minute},
+		{.type = TSFILE_INT64, .method = AST_FM_PREVIOUSUNTILLAST},
+		{.all = 1, .method = AST_FM_LINEAR},
+		{.type = TSFILE_FLOAT, .method = AST_FM_PREVIOUS},
+	};
+	ast_fill_t fill;
+	memset(&fill, 0, sizeof fill);
+	fill.kind = AST_FILL_OLD;
+	fill.items = items;
+	fill.n_items = 4;
+	tsfile_type_t types[] = {TSFILE_INT64, TSFILE_TEXT, TSFILE_FLOAT, TSFILE_BOOLEAN,
+				 TSFILE_DOUBLE};
+	agg_fill_col_t out[5];
+	assert_int_equal(agg_fill_plan(&fill, types, 5, TIME_MS, 0, out, NULL), LARCH_OK);
+	assert_int_equal(out[0].method, AGG_FILL_LINEAR);       /* ALL[linear] after int64[...] */
+	assert_int_equal(out[1].method, AGG_FILL_PREVIOUS);     /* ALL[previous, 1m] */
+	assert_true(out[1].has_before);
+	assert_int_equal(out[1].before.units, 60000);
+	assert_int_equal(out[2].method, AGG_FILL_PREVIOUS);     /* float[previous] last */
+	assert_false(out[2].has_before);
+	assert_int_equal(out[3].method, AGG_FILL_PREVIOUS);
+	assert_int_equal(out[4].method, AGG_FILL_LINEAR);
+	fill.n_items = 2;
+	assert_int_equal(agg_fill_plan(&fill, types, 5, TIME_MS, 0, out, NULL), LARCH_OK);
+	assert_int_equal(out[0].method, AGG_FILL_PREVIOUS_UNTIL_LAST);
+	assert_int_equal(out[4].method, AGG_FILL_PREVIOUS);
 }
 
 /* The seed's time-point examples: temperature at 16:37:50 from 16:37:00
@@ -1616,6 +1660,25 @@ static void test_fill_point_seed(void **state)
 	assert_true(out.is_null);        /* no point after: linear gives null */
 	agg_fill_point(&s, t0, TSFILE_FLOAT, 1, t0, &a, 1, t1, &b, &out);
 	assert_true(out.v.f == a.v.f);   /* a value at T is the answer */
+
+	/* PREVIOUSUNTILLAST: the range looks for any later point; T is filled
+	 * from the previous value only when one exists */
+	memset(&s, 0, sizeof s);
+	s.method = AGG_FILL_PREVIOUS_UNTIL_LAST;
+	agg_fill_point_range(&s, t, TIME_MS, NULL, &lo, &hi);
+	assert_int_equal(lo, INT64_MIN);
+	assert_int_equal(hi, INT64_MAX);
+	agg_fill_point(&s, t, TSFILE_FLOAT, 1, t0, &a, 1, t1, &b, &out);
+	assert_false(out.is_null);
+	assert_true(out.v.f == a.v.f);
+	agg_fill_point(&s, t, TSFILE_FLOAT, 1, t0, &a, 0, 0, NULL, &out);
+	assert_true(out.is_null);        /* T after the series' last point */
+	s.has_last_time = 1;
+	s.last_time = t;
+	agg_fill_point_range(&s, t, TIME_MS, NULL, &lo, &hi);
+	assert_int_equal(hi, t);
+	agg_fill_point(&s, t, TSFILE_FLOAT, 1, t0, &a, 0, 0, NULL, &out);
+	assert_false(out.is_null);
 }
 
 int main(void)
@@ -1639,6 +1702,7 @@ int main(void)
 		cmocka_unit_test(test_fill_types),
 		cmocka_unit_test(test_fill_value_table),
 		cmocka_unit_test(test_fill_old_form),
+		cmocka_unit_test(test_fill_old_all),
 		cmocka_unit_test(test_fill_point_seed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -390,6 +390,234 @@ static void test_aggregate(void **state)
 		     LARCH_SEMANTIC_ERROR);
 }
 
+/* FILL on raw rows (IoTDB 2.0): PREVIOUS (with a bound), LINEAR,
+ * constants; in result order; before OFFSET/LIMIT; the 2.0 grammar. */
+static void test_fill_raw(void **state)
+{
+	fx_t *f = *state;
+
+	small_data(f);
+	expect(f, "select s1, s2 from root.sg.d1 fill(previous)",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n1,10,null\n2,20,2\n3,30,2\n4,40,4\n5,50,4\n"
+	       "6,50,6\n");
+	/* the bound: d1.s1 at 7 is 2 ms after its last value, d2.s1 at 5 1 ms */
+	expect(f, "select s1 from root.sg.d1, root.sg.d2 fill(previous, 1ms)",
+	       "Time,root.sg.d1.s1,root.sg.d2.s1\n1,10,null\n2,20,null\n3,30,-3\n4,40,-4\n"
+	       "5,50,-4\n7,null,-7\n");
+	expect(f, "select s1 from root.sg.d1, root.sg.d2 fill(previous, 2ms)",
+	       "Time,root.sg.d1.s1,root.sg.d2.s1\n1,10,null\n2,20,null\n3,30,-3\n4,40,-4\n"
+	       "5,50,-4\n7,50,-7\n");
+	/* LINEAR: between the neighbours by time (INT64 truncates); none
+	 * before the first or after the last value */
+	expect(f, "select s2, s1 from root.sg.d1 where time >= 2 fill(linear)",
+	       "Time,root.sg.d1.s2,root.sg.d1.s1\n2,2,20\n3,3,30\n4,4,40\n5,5,50\n6,6,null\n");
+	expect(f, "select s1 from root.sg.d2, root.sg.d1 fill(linear)",
+	       "Time,root.sg.d2.s1,root.sg.d1.s1\n1,null,10\n2,null,20\n3,-3,30\n4,-4,40\n"
+	       "5,-5,50\n7,-7,null\n");
+	expect(f, "select s1, s2 from root.sg.d1 fill(100)",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n1,10,100\n2,20,2\n3,30,100\n4,40,4\n5,50,100\n"
+	       "6,100,6\n");
+	/* in result order: with ORDER BY TIME DESC the previous row is later */
+	expect(f, "select s1 from root.sg.d1, root.sg.d2 order by time desc fill(previous)",
+	       "Time,root.sg.d1.s1,root.sg.d2.s1\n7,null,-7\n5,50,-7\n4,40,-4\n3,30,-3\n"
+	       "2,20,-3\n1,10,-3\n");
+	/* OFFSET/LIMIT count filled rows */
+	expect(f, "select s1, s2 from root.sg.d1 fill(previous) limit 2 offset 2",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n3,30,2\n4,40,4\n");
+	/* ALIGN BY DEVICE: the fill runs over the rows across devices */
+	expect(f, "select s1, s2 from root.sg.* fill(previous) align by device",
+	       "Time,Device,s1,s2\n1,root.sg.d1,10,null\n2,root.sg.d1,20,2\n3,root.sg.d1,30,2\n"
+	       "4,root.sg.d1,40,4\n5,root.sg.d1,50,4\n6,root.sg.d1,50,6\n3,root.sg.d2,-3,6\n"
+	       "4,root.sg.d2,-4,6\n7,root.sg.d2,-7,6\n");
+	/* IoTDB 2.0's grammar: only PREVIOUS takes a duration; the old forms
+	 * are parse errors */
+	expect_error(f, "select s1 from root.sg.d1 fill(linear, 1ms)", LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 fill(2.0, 1ms)", LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 fill(int64[previous])", LARCH_PARSE_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 fill(previousuntillast)", LARCH_PARSE_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 fill(previous, 2)", LARCH_PARSE_ERROR);
+}
+
+/* FILL across result blocks (4096 rows): a LINEAR gap spanning blocks is
+ * held back until its next value, TEXT values carried by PREVIOUS outlive
+ * the storage blocks they came from (ASan checks the copies). */
+static void test_fill_blocks(void **state)
+{
+	fx_t *f = *state;
+	uint32_t a = mk(f, "root.sg.d1.a", TSFILE_DOUBLE);
+	uint32_t b = mk(f, "root.sg.d1.b", TSFILE_DOUBLE);
+	uint32_t c = mk(f, "root.sg.d1.c", TSFILE_TEXT);
+	const int64_t n = 10000, t1 = 2, t2 = 9000;
+	double bv[2] = { 5.0, -3.5 };
+	int64_t bt[2] = { t1, t2 }, ct[2] = { 3, 9500 };
+	tsfile_bytes_t cv[2] = { { "first", 5 }, { "second", 6 } };
+	buf_t want = BUF_INIT, want2 = BUF_INIT;
+	char line[128];
+
+	for (int64_t t = 1; t <= n; t++) {
+		double v = (double)t;
+		put(f, "root.sg.d1", "a", a, TSFILE_DOUBLE, &t, &v, 1);
+		if (t == n / 2)
+			assert_int_equal(storage_flush(f->storage, &f->err), LARCH_OK);
+	}
+	put(f, "root.sg.d1", "b", b, TSFILE_DOUBLE, bt, bv, 2);
+	put(f, "root.sg.d1", "c", c, TSFILE_TEXT, ct, cv, 2);
+	buf_put(&want, "Time,root.sg.d1.a,root.sg.d1.b\n", 31);
+	buf_put(&want2, "Time,root.sg.d1.c,root.sg.d1.a\n", 31);
+	for (int64_t t = 1; t <= n; t++) {
+		if (t < t1 || t > t2) {
+			snprintf(line, sizeof(line), "%" PRId64 ",%g,null\n", t, (double)t);
+		} else {
+			/* linear interpolation between (t1, 5.0) and (t2, -3.5) */
+			double frac = (double)(t - t1) / (double)(t2 - t1);
+			snprintf(line, sizeof(line), "%" PRId64 ",%g,%g\n", t, (double)t,
+				 bv[0] + (bv[1] - bv[0]) * frac);
+		}
+		buf_put(&want, line, strlen(line));
+		snprintf(line, sizeof(line), "%" PRId64 ",%s,%g\n", t,
+			 t < 3 ? "null" : t < 9500 ? "first" : "second", (double)t);
+		buf_put(&want2, line, strlen(line));
+	}
+	buf_put_u8(&want, 0);
+	buf_put_u8(&want2, 0);
+	expect(f, "select a, b from root.sg.d1 fill(linear)", (const char *)want.data);
+	expect(f, "select c, a from root.sg.d1 fill(previous)", (const char *)want2.data);
+	buf_free(&want);
+	buf_free(&want2);
+}
+
+/* Aggregation ALIGN BY DEVICE: Device then the measurement-named columns,
+ * per device and window, HAVING per device, ORDER BY TIME first. */
+static void test_agg_align_by_device(void **state)
+{
+	fx_t *f = *state;
+
+	small_data(f);
+	expect(f, "select count(s1), sum(s2) from root.sg.* align by device",
+	       "Device,count(s1),sum(s2)\nroot.sg.d1,5,12\nroot.sg.d2,3,null\n");
+	expect(f, "select count(s1) from root.sg.* group by ([1, 7), 3ms) align by device",
+	       "Time,Device,count(s1)\n1,root.sg.d1,3\n4,root.sg.d1,2\n1,root.sg.d2,1\n"
+	       "4,root.sg.d2,1\n");
+	expect(f, "select count(s1) from root.sg.* group by ([1, 7), 3ms) having count(s1) > 1 "
+	       "align by device",
+	       "Time,Device,count(s1)\n1,root.sg.d1,3\n4,root.sg.d1,2\n");
+	expect(f, "select count(s1) from root.sg.* group by ([1, 7), 3ms) order by time "
+	       "align by device",
+	       "Time,Device,count(s1)\n1,root.sg.d1,3\n1,root.sg.d2,1\n4,root.sg.d1,2\n"
+	       "4,root.sg.d2,1\n");
+	expect(f, "select count(s1) from root.sg.* group by ([1, 7), 3ms) order by device desc, "
+	       "time desc limit 3 align by device",
+	       "Time,Device,count(s1)\n4,root.sg.d2,1\n1,root.sg.d2,1\n4,root.sg.d1,2\n");
+	/* a value filter per device; an expression over aggregates */
+	expect(f, "select count(s1), max_value(s1) + 1 from root.sg.* where s1 > 0 align by device",
+	       "Device,count(s1),max_value(s1) + 1\nroot.sg.d1,5,51\nroot.sg.d2,0,null\n");
+	expect_error(f, "select count(s1) from root.sg.* group by level = 1 align by device",
+		     LARCH_SEMANTIC_ERROR);
+}
+
+/* Raw ALIGN BY DEVICE ordered by TIME first: devices merged by time. */
+static void test_device_by_time(void **state)
+{
+	fx_t *f = *state;
+
+	small_data(f);
+	expect(f, "select s1 from root.sg.* order by time align by device",
+	       "Time,Device,s1\n1,root.sg.d1,10\n2,root.sg.d1,20\n3,root.sg.d1,30\n"
+	       "3,root.sg.d2,-3\n4,root.sg.d1,40\n4,root.sg.d2,-4\n5,root.sg.d1,50\n"
+	       "7,root.sg.d2,-7\n");
+	expect(f, "select s1, s2 from root.sg.* order by time desc, device desc limit 4 offset 1 "
+	       "align by device",
+	       "Time,Device,s1,s2\n6,root.sg.d1,null,6\n5,root.sg.d1,50,null\n"
+	       "4,root.sg.d2,-4,null\n4,root.sg.d1,40,4\n");
+	expect(f, "select s1 from root.sg.* where s1 < 35 order by time align by device",
+	       "Time,Device,s1\n1,root.sg.d1,10\n2,root.sg.d1,20\n3,root.sg.d1,30\n"
+	       "3,root.sg.d2,-3\n4,root.sg.d2,-4\n7,root.sg.d2,-7\n");
+}
+
+/* GROUP BY TAGS: tag value columns then the aggregates over the
+ * measurement; series without the tag under "NULL". */
+static void test_group_by_tags(void **state)
+{
+	fx_t *f = *state;
+	schema_kv_t bj = { "city", "bj" }, sh = { "city", "sh" };
+	const char *devs[4] = { "root.sg.d1", "root.sg.d2", "root.sg.d3", "root.sg.d4" };
+	const schema_kv_t *tags[4] = { &bj, &bj, &sh, NULL };
+	double vals[4] = { 1.0, 5.0, 10.0, 7.0 };
+
+	for (int i = 0; i < 4; i++) {
+		schema_meas_def_t def = { 0 };
+		char path[32];
+		uint32_t sid;
+		int64_t t = 1 + i;
+		def.type = TSFILE_DOUBLE;
+		def.encoding = -1;
+		def.codec = -1;
+		def.tags = tags[i];
+		def.ntags = tags[i] ? 1 : 0;
+		snprintf(path, sizeof(path), "%s.s", devs[i]);
+		assert_int_equal(schema_series_create(f->schema, path, &def, &sid, &f->err), LARCH_OK);
+		put(f, devs[i], "s", sid, TSFILE_DOUBLE, &t, &vals[i], 1);
+	}
+	expect(f, "select avg(s), count(s) from root.sg.** group by tags(city)",
+	       "city,avg(s),count(s)\nbj,3,2\nsh,10,1\nNULL,7,1\n");
+	expect(f, "select count(s) from root.sg.** group by ([1, 5), 2ms), tags(city)",
+	       "Time,city,count(s)\n1,bj,2\n1,sh,0\n1,NULL,0\n3,bj,0\n3,sh,1\n3,NULL,1\n");
+	expect_error(f, "select avg(s) from root.sg.** where s > 1 group by tags(city)",
+		     LARCH_SEMANTIC_ERROR);
+}
+
+/* COUNT_TIME(*), the GROUP BY LEVEL type rule, DISABLE ALIGN. */
+static void test_count_time_level_types(void **state)
+{
+	fx_t *f = *state;
+	uint32_t d3 = mk(f, "root.sg.d3.s1", TSFILE_DOUBLE);
+	double v = 2.5;
+	int64_t t = 9;
+
+	small_data(f);
+	put(f, "root.sg.d3", "s1", d3, TSFILE_DOUBLE, &t, &v, 1);
+	expect(f, "select count_time(*) from root.sg.d1", "count_time(*)\n6\n");
+	expect(f, "select count_time(*) from root.sg.**", "count_time(*)\n8\n");
+	expect(f, "select count_time(*) from root.sg.d1 group by ([1, 7), 3ms)",
+	       "Time,count_time(*)\n1,3\n4,3\n");
+	expect(f, "select count_time(*) from root.sg.d1 where s1 > 20", "count_time(*)\n3\n");
+	expect_error(f, "select count_time(*), count(s1) from root.sg.d1", LARCH_SEMANTIC_ERROR);
+	/* IoTDB 2.0 compares the aggregate's result types: sum is DOUBLE for
+	 * INT64 and DOUBLE series, max_value is not */
+	expect(f, "select sum(s1) from root.sg.* group by level = 1", "sum(root.sg.*.s1)\n138.5\n");
+	expect_error(f, "select max_value(s1) from root.sg.* group by level = 1",
+		     LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 disable align", LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select count(s1) from root.sg.d1 disable align", LARCH_SEMANTIC_ERROR);
+}
+
+/* Sparse windows: many empty windows between far-apart points (the
+ * driver jumps over them) give 0 / null rows, against a direct count. */
+static void test_sparse_windows(void **state)
+{
+	fx_t *f = *state;
+	uint32_t a = mk(f, "root.sg.d1.s1", TSFILE_INT64);
+	int64_t pts[] = { 3, 4, 5000, 5001, 99999, 250000 };
+	buf_t want = BUF_INIT;
+	char line[64];
+
+	for (size_t i = 0; i < LR_ARRAY_LEN(pts); i++)
+		put_i64(f, "root.sg.d1", "s1", a, pts[i], (int64_t)i);
+	buf_put(&want, "Time,count(root.sg.d1.s1)\n", 26);
+	/* windows [k*7, k*7 + 3) over [0, 300000) with step 7 */
+	for (int64_t ws = 0; ws < 300000; ws += 7) {
+		int64_t cnt = 0;
+		for (size_t i = 0; i < LR_ARRAY_LEN(pts); i++)
+			cnt += pts[i] >= ws && pts[i] < ws + 3;
+		snprintf(line, sizeof(line), "%" PRId64 ",%" PRId64 "\n", ws, cnt);
+		buf_put(&want, line, strlen(line));
+	}
+	buf_put_u8(&want, 0);
+	expect(f, "select count(s1) from root.sg.d1 where s1 >= 0 group by ([0, 300000), 3ms, 7ms)",
+	       (const char *)want.data);
+	buf_free(&want);
+}
+
 /*---------------------------------------------------------------------------
  * Random data against a brute-force model
  *---------------------------------------------------------------------------*/
@@ -594,6 +822,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limit_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aggregate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_raw, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agg_align_by_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_by_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_by_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_time_level_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_aggregate, setup, teardown),
 	};
