@@ -429,13 +429,53 @@ static void test_fill_raw(void **state)
 	       "Time,Device,s1,s2\n1,root.sg.d1,10,null\n2,root.sg.d1,20,2\n3,root.sg.d1,30,2\n"
 	       "4,root.sg.d1,40,4\n5,root.sg.d1,50,4\n6,root.sg.d1,50,6\n3,root.sg.d2,-3,6\n"
 	       "4,root.sg.d2,-4,6\n7,root.sg.d2,-7,6\n");
-	/* IoTDB 2.0's grammar: only PREVIOUS takes a duration; the old forms
-	 * are parse errors */
+	/* IoTDB 2.0's grammar for its forms: only PREVIOUS takes a duration */
 	expect_error(f, "select s1 from root.sg.d1 fill(linear, 1ms)", LARCH_SEMANTIC_ERROR);
 	expect_error(f, "select s1 from root.sg.d1 fill(2.0, 1ms)", LARCH_SEMANTIC_ERROR);
-	expect_error(f, "select s1 from root.sg.d1 fill(int64[previous])", LARCH_PARSE_ERROR);
-	expect_error(f, "select s1 from root.sg.d1 fill(previousuntillast)", LARCH_PARSE_ERROR);
 	expect_error(f, "select s1 from root.sg.d1 fill(previous, 2)", LARCH_PARSE_ERROR);
+	/* the old per-type list over rows: the rule of each column's type */
+	expect(f, "select s1, s2 from root.sg.d1 fill(int64[previous])",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n1,10,null\n2,20,2\n3,30,2\n4,40,4\n5,50,4\n"
+	       "6,50,6\n");
+	expect(f, "select s1, s2 from root.sg.d1 fill(double[previous])",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n1,10,null\n2,20,2\n3,30,null\n4,40,4\n"
+	       "5,50,null\n6,null,6\n");
+	/* PREVIOUSUNTILLAST: d1.s1's last value is at 5, so 6 stays null */
+	expect(f, "select s1, s2 from root.sg.d1 fill(previousuntillast)",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n1,10,null\n2,20,2\n3,30,2\n4,40,4\n5,50,4\n"
+	       "6,null,6\n");
+}
+
+/* IoTDB 0.10's single time-point FILL: one row at T; the value there, else
+ * the rule of the column's type (INT64 not listed: linear, 10 min each
+ * side). */
+static void test_fill_point(void **state)
+{
+	fx_t *f = *state;
+
+	small_data(f);
+	expect(f, "select s1, s2 from root.sg.d1 where time = 6 fill(int64[previous])",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n6,50,6\n");
+	expect(f, "select s1, s2 from root.sg.d1 where time = 3 fill(int64[linear, 1ms, 1ms])",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n3,30,3\n");
+	expect(f, "select s1, s2 from root.sg.d1 where time = 8 fill(int64[previous, 1ms])",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n8,null,null\n");
+	expect(f, "select s1, s2 from root.sg.d1 where time = 8 fill(int64[previous, 2ms])",
+	       "Time,root.sg.d1.s1,root.sg.d1.s2\n8,null,6\n");
+	expect(f, "select s2 from root.sg.d1 where time = 3 fill(boolean[previous])",
+	       "Time,root.sg.d1.s2\n3,3\n");
+	/* d2.s1: -4 at 4, -7 at 7 -> -6 at 6; d1.s1 has nothing after 6 */
+	expect(f, "select s1 from root.sg.d1, root.sg.d2 where time = 6 fill(int64[linear])",
+	       "Time,root.sg.d1.s1,root.sg.d2.s1\n6,null,-6\n");
+	expect(f, "select s1 from root.sg.d1, root.sg.d2 where time = 6 fill(previousuntillast)",
+	       "Time,root.sg.d1.s1,root.sg.d2.s1\n6,null,-4\n");
+	/* an expression column: its value at the points of its series */
+	expect(f, "select s1 + 1 from root.sg.d1 where time = 9 fill(int64[previous])",
+	       "Time,root.sg.d1.s1 + 1\n9,51\n");
+	expect_error(f, "select s1 from root.sg.d1 where time = 6 fill(int64[previous]) limit 1",
+		     LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 where time = 6 fill(text[linear])",
+		     LARCH_SEMANTIC_ERROR);
 }
 
 /* FILL across result blocks (4096 rows): a LINEAR gap spanning blocks is
@@ -824,6 +864,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aggregate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_point, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agg_align_by_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_by_tags, setup, teardown),
