@@ -1,7 +1,9 @@
 /*
  * rowfill.c — FILL over the rows of a raw-data result (IoTDB 2.0: the
  * fill sits above the projection and below OFFSET/LIMIT), streamed block
- * by block.
+ * by block; and, at the end of the file, IoTDB 0.10's single time-point
+ * FILL (`WHERE time = T` with the old per-type list), answered by
+ * searching each column's neighbours of T in storage.
  *
  * Each result column gets one rule from agg_fill_plan (PREVIOUS with an
  * optional bound, LINEAR on numeric columns, a constant where IoTDB's type

@@ -469,9 +469,13 @@ static void test_fill_point(void **state)
 	       "Time,root.sg.d1.s1,root.sg.d2.s1\n6,null,-6\n");
 	expect(f, "select s1 from root.sg.d1, root.sg.d2 where time = 6 fill(previousuntillast)",
 	       "Time,root.sg.d1.s1,root.sg.d2.s1\n6,null,-4\n");
-	/* an expression column: its value at the points of its series */
-	expect(f, "select s1 + 1 from root.sg.d1 where time = 9 fill(int64[previous])",
+	/* an expression column (s1 + 1 is DOUBLE): its values at the points of
+	 * its series; the INT64 entry does not apply, DOUBLE's default linear
+	 * finds no later point */
+	expect(f, "select s1 + 1 from root.sg.d1 where time = 9 fill(double[previous])",
 	       "Time,root.sg.d1.s1 + 1\n9,51\n");
+	expect(f, "select s1 + 1 from root.sg.d1 where time = 9 fill(int64[previous])",
+	       "Time,root.sg.d1.s1 + 1\n9,null\n");
 	expect_error(f, "select s1 from root.sg.d1 where time = 6 fill(int64[previous]) limit 1",
 		     LARCH_SEMANTIC_ERROR);
 	expect_error(f, "select s1 from root.sg.d1 where time = 6 fill(text[linear])",
@@ -853,6 +857,89 @@ static void test_random_aggregate(void **state)
 	free(m);
 }
 
+/* The single time-point FILL of series (d, k) at T by brute force: the
+ * value at T, else per method (0 previous, 1 linear, 2 previousuntillast)
+ * the latest point in [T - b, T] (b < 0: unbounded), for linear with the
+ * earliest in [T, T + a] interpolated as IoTDB (in double, truncated), for
+ * previousuntillast only when some point lies after T.  *has 0: null. */
+static void model_point(const model_t *m, int d, int k, int64_t T, int method, int64_t b,
+			int64_t a, int *has, int64_t *v)
+{
+	int64_t p = -1, q = -1;
+
+	*has = 0;
+	if (T < R_TMAX && m->has[d][k][T]) {
+		*has = 1;
+		*v = m->v[d][k][T];
+		return;
+	}
+	for (int64_t t = T < R_TMAX ? T : R_TMAX - 1; t >= 0 && (b < 0 || t >= T - b); t--)
+		if (m->has[d][k][t]) {
+			p = t;
+			break;
+		}
+	for (int64_t t = T; t < R_TMAX && (method != 1 || a < 0 || t <= T + a); t++)
+		if (m->has[d][k][t]) {
+			q = t;
+			break;
+		}
+	if (p < 0 || (method != 0 && q < 0))
+		return;
+	*has = 1;
+	*v = m->v[d][k][p];
+	if (method == 1) {
+		double frac = (double)(T - p) / (double)(q - p);
+		*v = (int64_t)((double)m->v[d][k][p] +
+			       ((double)m->v[d][k][q] - (double)m->v[d][k][p]) * frac);
+	}
+}
+
+/* The single time-point FILL on random data (out of order, overwrites,
+ * flushes) against model_point: random T (also past the data), method and
+ * bounds (-1 = infinite), every device's series k as columns. */
+static void test_random_fill_point(void **state)
+{
+	fx_t *f = *state;
+	model_t *m = calloc(1, sizeof(*m));
+	static const char *const names[] = {"previous", "linear", "previousuntillast"};
+
+	rng_state = 0x9e3779b97f4a7c15ull;
+	random_fill(f, m);
+	for (int q = 0; q < 60; q++) {
+		int k = (int)(rnd() % R_MEAS), method = (int)(rnd() % 3);
+		int64_t T = (int64_t)(rnd() % (R_TMAX + 50));
+		int64_t b = rnd() % 4 ? (int64_t)(rnd() % 30) : -1;
+		int64_t a = rnd() % 4 ? (int64_t)(rnd() % 30) : -1;
+		char sql[512], tmp[128], bs[32], as[32];
+		buf_t want = BUF_INIT;
+		if (method != 1)
+			a = -1;
+		snprintf(bs, sizeof(bs), b < 0 ? "-1" : "%" PRId64 "ms", b);
+		snprintf(as, sizeof(as), a < 0 ? "-1" : "%" PRId64 "ms", a);
+		snprintf(sql, sizeof(sql),
+			 "select s%d from root.sg.d0, root.sg.d1, root.sg.d2 where time = %" PRId64
+			 " fill(int64[%s, %s%s%s])", k, T, names[method], bs, method == 1 ? ", " : "",
+			 method == 1 ? as : "");
+		snprintf(tmp, sizeof(tmp), "Time,root.sg.d0.s%d,root.sg.d1.s%d,root.sg.d2.s%d\n%" PRId64,
+			 k, k, k, T);
+		buf_put(&want, tmp, strlen(tmp));
+		for (int d = 0; d < R_DEVS; d++) {
+			int has;
+			int64_t v = 0;
+			model_point(m, d, k, T, method, b, a, &has, &v);
+			if (has)
+				snprintf(tmp, sizeof(tmp), ",%" PRId64, v);
+			else
+				snprintf(tmp, sizeof(tmp), ",null");
+			buf_put(&want, tmp, strlen(tmp));
+		}
+		buf_put(&want, "\n", 2);
+		expect(f, sql, (const char *)want.data);
+		buf_free(&want);
+	}
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,6 +959,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sparse_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_aggregate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_fill_point, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
