@@ -48,11 +48,13 @@ typedef struct larch_options {
 	larch_precision_t precision;      /* fixed when the directory is created (MS) */
 	int64_t partition_interval;       /* time partition width in `precision` units (7 days) */
 	uint64_t memtable_bytes;          /* seal and flush a memtable at this size (64 MiB) */
-	uint64_t memory_budget;           /* 0: read the cgroup limit, else half of RAM */
+	uint64_t memory_budget;           /* 0: half the cgroup limit or RAM, at most 1 GiB */
 	int auto_create_schema;           /* create databases/series on write (1) */
 	int default_database_level;       /* level of auto-created databases (1: root.x) */
 	int64_t ttl;                      /* default TTL in `precision` units, 0 = none */
 	tsfile_config_t tsfile;           /* page/chunk sizes, encodings, codecs of files written */
+	char root_password[64];           /* root's password when the directory is created; "" is
+	                                   * "root" (see Users below) */
 } larch_options_t;
 
 /* Fill *opt with the defaults listed above. */
@@ -255,6 +257,59 @@ int larch_result_has_time(const larch_result_t *r);
  * free, LARCH_DONE at the end, or an error. */
 int larch_result_next(larch_result_t *r, const larch_block_t **blk, larch_error_t *err);
 void larch_result_free(larch_result_t *r);
+
+/*---------------------------------------------------------------------------
+ * Users (IoTDB's tree-model user management; privileges are not modelled)
+ *
+ * Users live in DIR/users, one line per user with a salted PBKDF2-SHA256
+ * hash of the password.  The first larch_open of a directory creates it
+ * with the user root and larch_options_t.root_password ("root" when
+ * empty); later opens read it and ignore that option.  A users file that
+ * does not parse fails larch_open with LARCH_CORRUPTED (and is left as it
+ * is).  root always exists.  Names and passwords follow IoTDB 2.0: 4 to
+ * 32 characters among letters, digits and -_!@#$%^&*()+= (no spaces).
+ * Every change is on disk (temp file, fsync, rename) before the call
+ * returns; a failed call changes nothing.
+ *---------------------------------------------------------------------------*/
+
+#define LARCH_USER_NAME_MAX 32
+#define LARCH_PASSWORD_MAX 32
+
+/* LARCH_OK when `user` exists and `password` is its password; otherwise
+ * LARCH_WRONG_LOGIN_PASSWORD with the same message whether the user is
+ * unknown or the password wrong (as IoTDB, which reveals neither). */
+int larch_user_check(larch_db_t *db, const char *user, const char *password,
+		     larch_error_t *err);
+
+/* CREATE USER.  Errors: LARCH_ILLEGAL_PARAMETER (303) for a name breaking
+ * the rules above, LARCH_ILLEGAL_PARAMETER (303, as IoTDB 2.0) for such a password,
+ * LARCH_USER_ALREADY_EXIST (805), LARCH_STORAGE_ERROR when the file can't
+ * be written. */
+int larch_user_create(larch_db_t *db, const char *name, const char *password,
+		      larch_error_t *err);
+
+/* DROP USER.  LARCH_USER_NOT_EXIST (804); LARCH_NO_PERMISSION (803) for
+ * root, which cannot be dropped. */
+int larch_user_drop(larch_db_t *db, const char *name, larch_error_t *err);
+
+/* ALTER USER name SET PASSWORD.  804 for an unknown user, 303 for a
+ * password breaking the rules. */
+int larch_user_set_password(larch_db_t *db, const char *name, const char *password,
+			    larch_error_t *err);
+
+/* LIST USER: cb gets every user name in byte order; a non-zero return
+ * stops the listing and is returned.  cb runs without any lock held. */
+typedef int (*larch_user_cb)(void *arg, const char *name);
+int larch_user_list(larch_db_t *db, larch_user_cb cb, void *arg, larch_error_t *err);
+
+/* larch_execute on behalf of `user` (a name larch_user_check accepted; NULL
+ * is the embedding program, as root).  Only the user statements look at
+ * it, as IoTDB treats a user without privileges: a user other than root
+ * may ALTER USER itself SET PASSWORD, and LIST USER shows it alone; CREATE
+ * USER, DROP USER and ALTER USER of another user are LARCH_NO_PERMISSION
+ * (803).  Everything else runs as for root. */
+int larch_execute_as(larch_db_t *db, const char *user, const char *sql,
+		     const larch_exec_opts_t *opts, larch_result_t **out, larch_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -12,7 +12,8 @@
  *
  * DIR/larch.meta records the time precision the directory was created
  * with; opening it with another precision is refused (times would be
- * misread).  Opening hands the TTLs the schema keeps to storage (ddl.c).
+ * misread).  Opening hands the TTLs the schema keeps to storage (ddl.c)
+ * and loads the users (DIR/users, users.c) before anything else.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -136,6 +137,8 @@ int larch_open(const char *dir, const larch_options_t *opt, larch_db_t **out, la
 	int rc = engine_mkdir(dir, err);
 	if (!rc)
 		rc = engine_check_meta(dir, opt->precision, err);
+	if (!rc)
+		rc = users_open(dir, opt->root_password, &db->users, err);
 	if (!rc) {
 		snprintf(sub, sizeof sub, "%s/schema", dir);
 		rc = schema_open(sub, &scfg, &db->schema, err);
@@ -171,6 +174,7 @@ int larch_close(larch_db_t *db, larch_error_t *err)
 		mem_free(db->db_names[i]);
 	mem_free(db->db_names);
 	mem_free(db->series_codes);
+	users_free(db->users);
 	pthread_rwlock_destroy(&db->cache_lock);
 	mem_free(db);
 	return rc;

@@ -1,7 +1,8 @@
 /*
  * engine_int.h — private state of src/engine, shared by its files:
  * engine.c (open/close, caches), write.c (inserts, deletes), read.c
- * (iterators), ddl.c (databases, time series, TTL).  Public API: include/larch/larch.h.
+ * (iterators), ddl.c (databases, time series, TTL), users.c (users).
+ * Public API: include/larch/larch.h.
  */
 #ifndef LARCH_ENGINE_INT_H
 #define LARCH_ENGINE_INT_H
@@ -22,6 +23,7 @@ struct larch_db {
 	size_t n_series_codes;
 	char **db_names;          /* by database id: its path; NULL unknown */
 	size_t n_dbs;
+	struct users *users;      /* DIR/users (users.c) */
 };
 
 /* Delete the points with time in [start, end] of the series matching any
@@ -31,6 +33,12 @@ int engine_delete_points(larch_db_t *db, const char *const *patterns, size_t n_p
 			 int64_t start, int64_t end, int skip_template, larch_error_t *err);
 /* Hand every database's TTL from the schema to storage (ddl.c; open). */
 int engine_apply_ttls(larch_db_t *db, larch_error_t *err);
+
+/* Load DIR/users, creating it with root / root_password ("" = "root") when
+ * absent (users.c; open).  LARCH_CORRUPTED for a file that does not parse. */
+int users_open(const char *dir, const char *root_password, struct users **out,
+	       larch_error_t *err);
+void users_free(struct users *u);
 
 int engine_series_codes(larch_db_t *db, uint32_t sid, uint32_t db_id, tsfile_encoding_t *enc,
 			tsfile_codec_t *codec, const char **db_name, larch_error_t *err);

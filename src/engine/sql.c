@@ -5,8 +5,9 @@
  * A statement is parsed into an arena that lives as long as the call; the
  * session context (query_ctx_t) carries the schema, storage, the data
  * directory's precision, the session's time zone and now().  SELECT runs in
- * src/query (query_select), SHOW and COUNT too (query_show); everything else
- * runs here (sql_write.c, sql_ddl.c) and yields an empty result.
+ * src/query (query_select), SHOW and COUNT too (query_show); the user
+ * statements run in users.c (LIST USER has rows); everything else runs here
+ * (sql_write.c, sql_ddl.c) and yields an empty result.
  *
  * Zones are opened once per name and kept for the life of the process in a
  * small cache shared by every database (a zone is immutable and independent
@@ -114,6 +115,8 @@ static int sql_dispatch(sql_exec_t *x, const ast_stmt_t *st, query_result_t **ou
 		return query_select(&x->ctx, st->select, out, err);
 	if (sql_is_show(st->kind))
 		return query_show(&x->ctx, st, out, err);
+	if (sql_is_user(st->kind))
+		return sql_user(x, st, out, err);
 	switch (st->kind) {
 	case AST_INSERT:
 		rc = sql_insert(x, st->insert, err);
@@ -134,6 +137,12 @@ static int sql_dispatch(sql_exec_t *x, const ast_stmt_t *st, query_result_t **ou
 int larch_execute(larch_db_t *db, const char *sql, const larch_exec_opts_t *opts,
 		  larch_result_t **out, larch_error_t *err)
 {
+	return larch_execute_as(db, NULL, sql, opts, out, err);
+}
+
+int larch_execute_as(larch_db_t *db, const char *user, const char *sql,
+		     const larch_exec_opts_t *opts, larch_result_t **out, larch_error_t *err)
+{
 	*out = NULL;
 	if (!db || !sql)
 		return err_set(err, LARCH_ILLEGAL_PARAMETER, "larch_execute: no database or no SQL");
@@ -146,6 +155,7 @@ int larch_execute(larch_db_t *db, const char *sql, const larch_exec_opts_t *opts
 		goto fail;
 	}
 	x->db = db;
+	x->user = user;
 	x->len = len;
 	x->ctx.schema = db->schema;
 	x->ctx.storage = db->storage;

@@ -6,6 +6,7 @@
  *   sql_write.c  INSERT, DELETE FROM ... WHERE time ..., DELETE PARTITION
  *   sql_ddl.c    databases, time series, ALTER TIMESERIES, templates, TTL,
  *                FLUSH
+ *   users.c      CREATE / DROP / ALTER USER, LIST USER
  *
  * SELECT goes to query_select and SHOW / COUNT to query_show (src/query);
  * every other statement runs here, in the engine, and returns an empty
@@ -26,6 +27,7 @@ typedef struct sql_exec {
 	size_t len;
 	query_ctx_t ctx;
 	arena_t *arena;
+	const char *user;        /* the session's user; NULL: the embedding program (root) */
 } sql_exec_t;
 
 /* "line L:C" of byte offset pos of the statement, into out (size n). */
@@ -39,5 +41,10 @@ int sql_delete_partition(sql_exec_t *x, const ast_stmt_t *st, larch_error_t *err
 /* sql_ddl.c: every statement kind that is neither a query, a SHOW/COUNT
  * nor a write.  LARCH_UNSUPPORTED for a kind it does not know. */
 int sql_ddl(sql_exec_t *x, const ast_stmt_t *st, larch_error_t *err);
+
+/* users.c: CREATE / DROP / ALTER USER and LIST USER (rows); 0 from
+ * sql_is_user for other kinds. */
+int sql_is_user(ast_stmt_kind_t k);
+int sql_user(sql_exec_t *x, const ast_stmt_t *st, query_result_t **out, larch_error_t *err);
 
 #endif

@@ -8,12 +8,16 @@
  * target type of a column is the registered type of its series, or, for a
  * series about to be created, the type IoTDB infers from the first non-null
  * value (schema_infer_type: a quoted string is TEXT, an integer DOUBLE by
- * default, true/false BOOLEAN, a datetime INT64).  Conversion follows
- * IoTDB's rules for SQL values (CommonUtils.parseValue): BOOLEAN takes
- * true/false and 0/1; INT32/INT64 integers in range; FLOAT/DOUBLE any
- * number; TEXT/STRING a quoted string or the text of an unquoted literal;
- * TIMESTAMP an integer or a datetime; DATE 'yyyy-MM-dd'; BLOB a string.
- * Anything else is IoTDB's type-mismatch error (614).  Without a time
+ * default, true/false BOOLEAN, a datetime INT64, a binary literal X'..'
+ * BLOB).  Conversion follows IoTDB's rules for SQL values, which it parses
+ * from their text by the target type (CommonUtils.parseValue): BOOLEAN
+ * takes true/false and 0/1; INT32/INT64 integers in range; FLOAT/DOUBLE any
+ * number, read from its text as written (so -0 is -0.0, and a FLOAT is
+ * rounded once, from the decimal digits); TEXT/STRING a quoted string or the
+ * text of an unquoted literal (X'0a' too, as written); TIMESTAMP an integer
+ * or a datetime; DATE 'yyyy-MM-dd'; BLOB a binary literal X'..', or a
+ * string whose content is one ('X''0a''').  Anything else is IoTDB's
+ * type-mismatch error (614).  Without a time
  * column the row gets now() (one row only).
  *
  * DELETE accepts time comparisons joined by AND (and BETWEEN); OR and value
@@ -23,6 +27,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "sql_int.h"
 
@@ -36,7 +41,8 @@ typedef enum lit_kind {
 	LIT_INT,     /* integer, text as written; also time expressions (is_time) */
 	LIT_FLOAT,   /* decimal/exponent number; text as written */
 	LIT_BOOL,    /* text "true"/"false" */
-	LIT_STRING   /* quoted string; text = its content */
+	LIT_STRING,  /* quoted string; text = its content */
+	LIT_BLOB     /* binary literal; text as written (X'0a'), bytes decoded */
 } lit_kind_t;
 
 typedef struct lit {
@@ -44,15 +50,17 @@ typedef struct lit {
 	const char *text;
 	size_t len;
 	int64_t ival;            /* LIT_INT */
-	double fval;             /* LIT_INT / LIT_FLOAT as a double */
 	int is_time;             /* a datetime literal or now(): a time in precision units */
 	const char *raw_date;    /* datetime literal text (DATE columns), or NULL */
+	const uint8_t *bytes;    /* LIT_BLOB */
+	size_t n_bytes;
 	int pos;
 } lit_t;
 
 /* Reduce one value expression of a row to a literal.  Accepted: numbers
- * (optionally signed), strings, true/false, null, and time expressions
- * (datetime literals, now(), now() - 1d), which become integers. */
+ * (optionally signed), strings, binary literals, true/false, null, and time
+ * expressions (datetime literals, now(), now() - 1d), which become
+ * integers. */
 static int lit_from_expr(sql_exec_t *x, const ast_expr_t *e, lit_t *l, larch_error_t *err)
 {
 	memset(l, 0, sizeof(*l));
@@ -64,6 +72,11 @@ static int lit_from_expr(sql_exec_t *x, const ast_expr_t *e, lit_t *l, larch_err
 	case AST_E_STRING:
 		l->kind = LIT_STRING;
 		break;
+	case AST_E_BLOB:
+		l->kind = LIT_BLOB;
+		l->bytes = e->bytes;
+		l->n_bytes = e->n_bytes;
+		break;
 	case AST_E_BOOL:
 		l->kind = LIT_BOOL;
 		l->text = e->ival ? "true" : "false";
@@ -72,11 +85,9 @@ static int lit_from_expr(sql_exec_t *x, const ast_expr_t *e, lit_t *l, larch_err
 	case AST_E_INT:
 		l->kind = LIT_INT;
 		l->ival = e->ival;
-		l->fval = (double)e->ival;
 		break;
 	case AST_E_FLOAT:
 		l->kind = LIT_FLOAT;
-		l->fval = e->fval;
 		break;
 	default: {
 		int64_t t;
@@ -93,7 +104,6 @@ static int lit_from_expr(sql_exec_t *x, const ast_expr_t *e, lit_t *l, larch_err
 		l->len = (size_t)snprintf(txt, 24, "%lld", (long long)t);
 		l->text = txt;
 		l->ival = t;
-		l->fval = (double)t;
 		l->is_time = 1;
 		l->raw_date = e->kind == AST_E_DATETIME ? e->sval : NULL;
 		return LARCH_OK;
@@ -110,6 +120,7 @@ static int lit_infer_type(const lit_t *l)
 	switch (l->kind) {
 	case LIT_NULL:   return -1;
 	case LIT_STRING: return TSFILE_TEXT;
+	case LIT_BLOB:   return TSFILE_BLOB;
 	case LIT_INT:    return l->is_time ? TSFILE_INT64 : schema_infer_type(NULL, l->text, l->len);
 	default:         return schema_infer_type(NULL, l->text, l->len);
 	}
@@ -131,6 +142,46 @@ static int32_t parse_date(const char *s, size_t n)
 	if (y < 1000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
 		return -1;
 	return y * 10000 + m * 100 + d;
+}
+
+/* The bytes of a BLOB value: a binary literal's, or those of a string
+ * holding one (IoTDB reads the string's content as X'..' too); -1 for
+ * anything else. */
+static int blob_value(sql_exec_t *x, const lit_t *l, tsfile_bytes_t *out)
+{
+	if (l->kind == LIT_BLOB) {
+		*out = (tsfile_bytes_t){l->n_bytes ? (const char *)l->bytes : "",
+					(uint32_t)l->n_bytes};
+		return 0;
+	}
+	if (l->kind != LIT_STRING || l->len < 3 || l->text[0] != 'X' || l->text[1] != '\'' ||
+	    l->text[l->len - 1] != '\'')
+		return -1;
+	size_t hex = l->len - 3, n;
+	uint8_t *b = arena_alloc(x->arena, (hex + 1) / 2 + 1);
+	if (!b || ast_hex_decode(l->text + 2, hex, b, &n))
+		return -1;
+	*out = (tsfile_bytes_t){(const char *)b, (uint32_t)n};
+	return 0;
+}
+
+/* A number literal's text as FLOAT (Float.parseFloat) or DOUBLE
+ * (Double.parseDouble): -1 when it is out of range.  Reading the text, not
+ * the folded value, keeps the sign of -0 and rounds a FLOAT only once. */
+static int number_value(const lit_t *l, tsfile_type_t t, void *dst)
+{
+	if (t == TSFILE_FLOAT) {
+		float f = strtof(l->text, NULL);
+		if (isinf(f))
+			return -1;
+		*(float *)dst = f;
+	} else {
+		double d = strtod(l->text, NULL);
+		if (isinf(d))
+			return -1;
+		*(double *)dst = d;
+	}
+	return 0;
 }
 
 /* Store literal l, converted to type t, at dst (an element of a tablet
@@ -169,17 +220,7 @@ static int lit_convert(sql_exec_t *x, const lit_t *l, tsfile_type_t t, void *dst
 	case TSFILE_DOUBLE:
 		if (l->kind != LIT_INT && l->kind != LIT_FLOAT)
 			return -1;
-		if (t == TSFILE_FLOAT) {
-			float f = (float)l->fval;
-			if (isinf(f))
-				return -1;
-			*(float *)dst = f;
-		} else {
-			if (isinf(l->fval))
-				return -1;
-			*(double *)dst = l->fval;
-		}
-		return 0;
+		return number_value(l, t, dst);
 	case TSFILE_TEXT:
 	case TSFILE_STRING:
 		if (l->kind == LIT_NULL)
@@ -187,10 +228,7 @@ static int lit_convert(sql_exec_t *x, const lit_t *l, tsfile_type_t t, void *dst
 		*(tsfile_bytes_t *)dst = (tsfile_bytes_t){l->text, (uint32_t)l->len};
 		return 0;
 	case TSFILE_BLOB:
-		if (l->kind != LIT_STRING)
-			return -1;
-		*(tsfile_bytes_t *)dst = (tsfile_bytes_t){l->text, (uint32_t)l->len};
-		return 0;
+		return blob_value(x, l, (tsfile_bytes_t *)dst);
 	case TSFILE_DATE: {
 		const char *s = l->kind == LIT_STRING ? l->text : l->raw_date;
 		int32_t d = s ? parse_date(s, strlen(s)) : -1;

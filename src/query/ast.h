@@ -67,7 +67,8 @@ typedef enum ast_expr_kind {
 	AST_E_REGEXP,    /* a REGEXP b; negated */
 	AST_E_IS_NULL,   /* a IS NULL; negated for IS NOT NULL */
 	AST_E_FUNC,      /* name(args..., 'k'='v'...); CAST(a AS type) has cast_type */
-	AST_E_CASE       /* CASE [a] WHEN list[2i] THEN list[2i+1] ... ELSE b END */
+	AST_E_CASE,      /* CASE [a] WHEN list[2i] THEN list[2i+1] ... ELSE b END */
+	AST_E_BLOB       /* X'0a1b' binary literal: bytes/n_bytes; sval the text as written */
 } ast_expr_kind_t;
 
 typedef enum ast_op {
@@ -112,6 +113,8 @@ struct ast_expr {
 	size_t n_attrs;
 	int distinct;                /* FUNC: count(distinct x) */
 	tsfile_type_t cast_type;     /* FUNC CAST: target type */
+	uint8_t *bytes;              /* BLOB: the decoded bytes (may hold 0x00; NULL when empty) */
+	size_t n_bytes;
 };
 
 /*---------------------------------------------------------------------------
@@ -239,7 +242,11 @@ typedef enum ast_stmt_kind {
 	AST_UNSET_TTL,               /* UNSET TTL TO|FROM p */
 	AST_SHOW_TTL,                /* SHOW TTL ON p, p / SHOW ALL TTL (n_paths 0) */
 	AST_FLUSH,                   /* FLUSH [p, p] [TRUE|FALSE] */
-	AST_SHOW_VERSION
+	AST_SHOW_VERSION,
+	AST_CREATE_USER,             /* CREATE USER name 'password': name, password */
+	AST_DROP_USER,               /* DROP USER name */
+	AST_ALTER_USER_PASSWORD,     /* ALTER USER name SET PASSWORD 'password' */
+	AST_LIST_USER                /* LIST USER */
 } ast_stmt_kind_t;
 
 /* One measurement definition: CREATE TIMESERIES, aligned lists, templates.
@@ -320,7 +327,7 @@ typedef struct ast_stmt {
 	ast_meas_def_t *defs;        /* CREATE [ALIGNED] TIMESERIES, CREATE/ALTER TEMPLATE */
 	size_t n_defs;
 	ast_path_t *device;          /* CREATE ALIGNED TIMESERIES device */
-	char *name;                  /* template name (or NULL) */
+	char *name;                  /* template or user name (or NULL) */
 	int aligned;                 /* CREATE TEMPLATE ... ALIGNED */
 	ast_alter_t alter;           /* ALTER TIMESERIES */
 	ast_show_where_t show_where; /* SHOW/COUNT TIMESERIES, SHOW DEVICES */
@@ -335,15 +342,18 @@ typedef struct ast_stmt {
 	int flush_seq;               /* FLUSH ... TRUE (1) / FALSE (0) / absent (-1) */
 	ast_kv_t *props;             /* CREATE DATABASE ... WITH k=v */
 	size_t n_props;
+	char *password;              /* CREATE USER, ALTER USER ... SET PASSWORD (name: the user) */
 } ast_stmt_t;
 
 /* Parse one statement (an optional trailing ';' is allowed; anything after
  * it is an error).  On success *out points into `arena`.  Errors:
  * LARCH_PARSE_ERROR (700) with "line L:C" and what was expected/found,
  * LARCH_SEMANTIC_ERROR (701) with "line L:C" and IoTDB's message for the
- * LIMIT/OFFSET/SLIMIT/SOFFSET range checks and an INSERT row whose value
- * count differs from its column list, LARCH_NO_MEMORY.  Never crashes or recurses without bound (nesting deeper
- * than AST_MAX_DEPTH is a parse error). */
+ * LIMIT/OFFSET/SLIMIT/SOFFSET range checks, an INSERT row whose value
+ * count differs from its column list and a bad X'..' binary literal (a
+ * character that is not a hex digit, an odd digit count), LARCH_NO_MEMORY.
+ * Never crashes or recurses without bound (nesting deeper than
+ * AST_MAX_DEPTH is a parse error). */
 #define AST_MAX_DEPTH 200
 int ast_parse(const char *sql, size_t len, arena_t *arena, ast_stmt_t **out,
 	      larch_error_t *err);
@@ -353,6 +363,13 @@ int ast_parse(const char *sql, size_t len, arena_t *arena, ast_stmt_t **out,
  * without the ';').  Stops at and returns a non-zero cb result. */
 int ast_split(const char *sql, size_t len, int (*cb)(void *arg, const char *s, size_t n),
 	      void *arg);
+
+/* Decode the hex digits of a binary literal, hex[0..len) being what stands
+ * between X' and ' (IoTDB's BinaryLiteral: whitespace is skipped, digits
+ * of either case, pairs make bytes).  out must hold (len + 1) / 2 bytes;
+ * *n gets the byte count.  Returns 0, 1 for a character that is not a hex
+ * digit or whitespace, 2 for an odd number of digits. */
+int ast_hex_decode(const char *hex, size_t len, uint8_t *out, size_t *n);
 
 /* "line L:C" position text of byte offset pos in sql, into out (size n). */
 void ast_pos_text(const char *sql, size_t len, int pos, char *out, size_t n);

@@ -244,6 +244,11 @@ static int compile_const(compiler_t *c, const ast_expr_t *e, expr_t **out)
 		x->cval.v.bytes.ptr = e->sval;
 		x->cval.v.bytes.len = (uint32_t)strlen(e->sval);
 		break;
+	case AST_E_BLOB: /* compares bytewise with TEXT/STRING/BLOB (X_CMP_BYTES) */
+		x->type = x->cval.type = TSFILE_BLOB;
+		x->cval.v.bytes.ptr = e->n_bytes ? (const char *)e->bytes : "";
+		x->cval.v.bytes.len = (uint32_t)e->n_bytes;
+		break;
 	default: /* AST_E_NULL */
 		x->cval.is_null = 1;
 		break;
@@ -581,6 +586,7 @@ static int compile(compiler_t *c, const ast_expr_t *e, int depth, expr_t **out)
 		*out = x;
 		return LARCH_OK;
 	case AST_E_INT: case AST_E_FLOAT: case AST_E_STRING: case AST_E_BOOL: case AST_E_NULL:
+	case AST_E_BLOB:
 		return compile_const(c, e, out);
 	case AST_E_UNARY:
 		return compile_unary(c, e, depth, out);
@@ -763,6 +769,12 @@ static void format_literal(const ast_expr_t *e, buf_t *b)
 		break;
 	case AST_E_BOOL:
 		put_str(b, e->ival ? "true" : "false");
+		break;
+	case AST_E_BLOB: /* IoTDB shows the bytes as upper-case hex, without X'' */
+		for (size_t i = 0; i < e->n_bytes; i++) {
+			snprintf(tmp, sizeof(tmp), "%02X", e->bytes[i]);
+			put_str(b, tmp);
+		}
 		break;
 	case AST_E_NULL:
 		put_str(b, "null");

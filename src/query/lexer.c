@@ -14,6 +14,9 @@
  *   - strings in '...' or "...": a doubled quote or a backslash before the
  *     quote is the quote itself; other backslashes stay as they are;
  *   - `quoted names`: a doubled backquote is a backquote;
+ *   - binary literals X'..' (IoTDB's BINARY_LITERAL: an upper-case X glued
+ *     to a quote, then anything up to the next quote, no escapes); the
+ *     parser checks the hex digits;
  *   - comments: -- to end of line, and / * ... * /.
  */
 #include <ctype.h>
@@ -149,6 +152,17 @@ static int lx_quoted(lexer_t *lx, tok_kind_t kind)
 	}
 	out[o] = 0;
 	return lx_push(lx, kind, start, i + 1, out, q);
+}
+
+/* X'...' starting at lx->i (the X); the token text is the literal as
+ * written, which the parser decodes (ast_hex_decode). */
+static int lx_binary(lexer_t *lx)
+{
+	size_t start = lx->i, q = start + 2;
+	const char *end = memchr(lx->s + q, '\'', lx->len - q);
+	if (!end)
+		return lx_error(lx, start, "unterminated binary literal");
+	return lx_push(lx, T_BLOB, start, (size_t)(end - lx->s) + 1, NULL, 0);
 }
 
 int lex_duration(const char *w, size_t n, ast_duration_t *out)
@@ -360,6 +374,8 @@ int lex_sql(const char *sql, size_t len, arena_t *arena, tok_t **toks, size_t *n
 		int rc;
 		if (isdigit(c) || (c == '.' && lx_digit_at(&lx, lx.i + 1) && !lx_after_operand(&lx)))
 			rc = lx_number_or_word(&lx);
+		else if (c == 'X' && lx.i + 1 < len && sql[lx.i + 1] == '\'')
+			rc = lx_binary(&lx);
 		else if (c != 0 && lx_word_byte(c)) {
 			size_t e = lx.i;
 			while (e < len && lx_word_byte((unsigned char)sql[e]))

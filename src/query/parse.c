@@ -240,6 +240,7 @@ static int p_statement(parser_t *p, ast_stmt_t *st)
 		{"SHOW", p_stmt_show}, {"COUNT", p_stmt_count}, {"ALTER", p_stmt_alter},
 		{"SET", p_stmt_set_unset}, {"UNSET", p_stmt_set_unset}, {"DROP", p_stmt_drop},
 		{"DEACTIVATE", p_stmt_deactivate}, {"FLUSH", p_stmt_flush},
+		{"LIST", p_stmt_list},
 	};
 	if (p_is_kw(p, "SELECT")) {
 		st->kind = AST_SELECT;

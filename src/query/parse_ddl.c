@@ -2,12 +2,13 @@
  * parse_ddl.c — schema and maintenance statements of the tree model:
  * databases (and the old storage groups), time series (long and short
  * forms, aligned), tags and attributes, device (schema) templates, TTL,
- * SHOW / COUNT, FLUSH, SHOW VERSION.  ast.h lists the forms per statement
+ * SHOW / COUNT, FLUSH, SHOW VERSION, users (CREATE / DROP / ALTER USER,
+ * LIST USER).  ast.h lists the forms per statement
  * kind; every place that accepts DEVICE TEMPLATE also accepts the older
  * SCHEMA TEMPLATE and plain TEMPLATE, and DATABASE also STORAGE GROUP.
  *
- * The first keyword of a statement (CREATE, SHOW, ...) has been consumed by
- * parse.c, except SET and UNSET.
+ * The first keyword of a statement (CREATE, SHOW, LIST, ...) has been
+ * consumed by parse.c, except SET and UNSET.
  */
 #include <strings.h>
 
@@ -199,6 +200,56 @@ static int p_meas_list(parser_t *p, ast_stmt_t *st)
 }
 
 /*---------------------------------------------------------------------------
+ * Users: the name is an identifier (plain or back-quoted), the password a
+ * string literal; the engine checks both against IoTDB's rules.
+ *---------------------------------------------------------------------------*/
+
+static int p_user_name(parser_t *p, ast_stmt_t *st)
+{
+	tok_t *t = p_cur(p);
+	if (t->kind != T_WORD && t->kind != T_QUOTED)
+		return p_fail(p, "a user name");
+	st->name = t->text;
+	p_next(p);
+	return LARCH_OK;
+}
+
+static int p_password(parser_t *p, ast_stmt_t *st)
+{
+	if (!p_at(p, T_STRING))
+		return p_fail(p, "a password (a string literal)");
+	st->password = p_cur(p)->text;
+	p_next(p);
+	return LARCH_OK;
+}
+
+/* USER name 'password' of CREATE (USER consumed). */
+static int p_create_user(parser_t *p, ast_stmt_t *st)
+{
+	st->kind = AST_CREATE_USER;
+	P_TRY(p_user_name(p, st));
+	return p_password(p, st);
+}
+
+/* USER name SET PASSWORD 'password' of ALTER (USER consumed). */
+static int p_alter_user(parser_t *p, ast_stmt_t *st)
+{
+	st->kind = AST_ALTER_USER_PASSWORD;
+	P_TRY(p_user_name(p, st));
+	P_TRY(p_expect_kw(p, "SET"));
+	P_TRY(p_expect_kw(p, "PASSWORD"));
+	return p_password(p, st);
+}
+
+/* LIST USER (LIST consumed).  IoTDB's LIST USER OF ROLE r and LIST ROLE
+ * belong to roles, which Larch does not have: a parse error at OF / ROLE. */
+int p_stmt_list(parser_t *p, ast_stmt_t *st)
+{
+	st->kind = AST_LIST_USER;
+	return p_expect_kw(p, "USER");
+}
+
+/*---------------------------------------------------------------------------
  * CREATE
  *---------------------------------------------------------------------------*/
 
@@ -246,8 +297,10 @@ int p_stmt_create(parser_t *p, ast_stmt_t *st)
 		st->aligned = p_accept_kw(p, "ALIGNED");
 		return p_meas_list(p, st);
 	}
-	return p_fail(p, "DATABASE, STORAGE GROUP, TIMESERIES, ALIGNED TIMESERIES or DEVICE "
-			 "TEMPLATE");
+	if (p_accept_kw(p, "USER"))
+		return p_create_user(p, st);
+	return p_fail(p, "DATABASE, STORAGE GROUP, TIMESERIES, ALIGNED TIMESERIES, DEVICE "
+			 "TEMPLATE or USER");
 }
 
 /*---------------------------------------------------------------------------
@@ -470,7 +523,9 @@ int p_stmt_alter(parser_t *p, ast_stmt_t *st)
 		P_TRY(p_expect_kw(p, "ADD"));
 		return p_meas_list(p, st);
 	}
-	return p_fail(p, "TIMESERIES or DEVICE TEMPLATE");
+	if (p_accept_kw(p, "USER"))
+		return p_alter_user(p, st);
+	return p_fail(p, "TIMESERIES, DEVICE TEMPLATE or USER");
 }
 
 /*---------------------------------------------------------------------------
@@ -544,7 +599,13 @@ int p_stmt_drop(parser_t *p, ast_stmt_t *st)
 		st->kind = AST_DROP_TEMPLATE;
 		return p_name(p, &st->name);
 	}
-	return p_fail(p, "FROM, PARTITION, DATABASE, STORAGE GROUP, TIMESERIES or DEVICE TEMPLATE");
+	/* DROP USER (not DELETE USER: IoTDB has no such form) */
+	if (strcasecmp(p->toks[p->i - 1].text, "DROP") == 0 && p_accept_kw(p, "USER")) {
+		st->kind = AST_DROP_USER;
+		return p_user_name(p, st);
+	}
+	return p_fail(p, "FROM, PARTITION, DATABASE, STORAGE GROUP, TIMESERIES, DEVICE TEMPLATE "
+			 "or USER");
 }
 
 int p_stmt_deactivate(parser_t *p, ast_stmt_t *st)

@@ -82,8 +82,54 @@ int p_int_token(parser_t *p, const char *what, int64_t *out)
 	return LARCH_OK;
 }
 
+static int hex_value(unsigned char c)
+{
+	if (isdigit(c))
+		return c - '0';
+	c = (unsigned char)toupper(c);
+	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int ast_hex_decode(const char *hex, size_t len, uint8_t *out, size_t *n)
+{
+	size_t digits = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)hex[i];
+		if (isspace(c))
+			continue;
+		int v = hex_value(c);
+		if (v < 0)
+			return 1;
+		if (digits % 2 == 0)
+			out[digits / 2] = (uint8_t)(v << 4);
+		else
+			out[digits / 2] |= (uint8_t)v;
+		digits++;
+	}
+	if (digits % 2)
+		return 2;
+	*n = digits / 2;
+	return 0;
+}
+
+/* X'..' token into e: decode the hex between the quotes.  A bad literal is
+ * IoTDB's SemanticException (701) with its message. */
+static int p_blob(parser_t *p, const tok_t *t, ast_expr_t *e)
+{
+	static const char *const why[] = {
+		"", "Binary literal can only contain hexadecimal digits",
+		"Binary literal must contain an even number of digits",
+	};
+	size_t len = (size_t)t->len - 3; /* X' and ' */
+	e->bytes = len ? arena_alloc(p->arena, (len + 1) / 2) : NULL;
+	if (len && !e->bytes)
+		return p_oom(p);
+	int bad = ast_hex_decode(p->sql + t->pos + 2, len, e->bytes, &e->n_bytes);
+	return bad ? p_fail_at(p, t->pos, LARCH_SEMANTIC_ERROR, "%s", why[bad]) : LARCH_OK;
+}
+
 /* INT (FLOAT when beyond int64, keeping the digits in sval), FLOAT, STRING,
- * DATETIME or DURATION token into a literal node. */
+ * BLOB, DATETIME or DURATION token into a literal node. */
 static int p_literal(parser_t *p, ast_expr_t **out)
 {
 	tok_t *t = p_cur(p);
@@ -105,6 +151,10 @@ static int p_literal(parser_t *p, ast_expr_t **out)
 		break;
 	case T_DATETIME:
 		P_NODE(e, p, AST_E_DATETIME, t->pos);
+		break;
+	case T_BLOB:
+		P_NODE(e, p, AST_E_BLOB, t->pos);
+		P_TRY(p_blob(p, t, e));
 		break;
 	case T_DURATION:
 		P_NODE(e, p, AST_E_DURATION, t->pos);
@@ -476,7 +526,7 @@ static int p_primary(parser_t *p, ast_expr_t **out)
 		p_next(p);
 		P_TRY(p_expr(p, out));
 		return p_expect(p, T_RPAREN, "')'");
-	case T_INT: case T_FLOAT: case T_STRING: case T_DATETIME: case T_DURATION:
+	case T_INT: case T_FLOAT: case T_STRING: case T_DATETIME: case T_DURATION: case T_BLOB:
 		return p_literal(p, out);
 	case T_WORD:
 		return p_word_primary(p, out);

@@ -31,7 +31,8 @@ typedef enum tok_kind {
 	T_LT, T_LE, T_GT, T_GE,
 	T_AND,        /* && or & */
 	T_OR,         /* || or | */
-	T_BANG        /* ! */
+	T_BANG,       /* ! */
+	T_BLOB        /* X'hex' (text as written; the hex is checked by the parser) */
 } tok_kind_t;
 
 typedef struct tok {
@@ -45,8 +46,8 @@ typedef struct tok {
 /* Tokenize the whole of sql[0..len) into an arena array ending with one
  * T_EOF token.  Whitespace and comments (-- to end of line, / * ... * /) are
  * skipped.  Errors (LARCH_PARSE_ERROR with "line L:C"): unterminated string,
- * quoted name or comment; an empty quoted name; a character that starts no
- * token (including NUL).  LARCH_NO_MEMORY when the arena fails. */
+ * quoted name, binary literal or comment; an empty quoted name; a character
+ * that starts no token (including NUL).  LARCH_NO_MEMORY when the arena fails. */
 int lex_sql(const char *sql, size_t len, arena_t *arena, tok_t **toks, size_t *n,
 	    larch_error_t *err);
 
@@ -145,4 +146,5 @@ int p_stmt_set_unset(parser_t *p, ast_stmt_t *st);
 int p_stmt_drop(parser_t *p, ast_stmt_t *st);
 int p_stmt_deactivate(parser_t *p, ast_stmt_t *st);
 int p_stmt_flush(parser_t *p, ast_stmt_t *st);
+int p_stmt_list(parser_t *p, ast_stmt_t *st);   /* LIST USER */
 #endif

@@ -841,8 +841,11 @@ int rpc_parse_tablet(const char *target, const rpc_strs_t *measurements,
 		     const rpc_i32s_t *types, int32_t rows, rpc_bin_t times, rpc_bin_t values,
 		     arena_t *a, rpc_tablet_t *out, larch_error_t *err);
 /* insertTablet: the above plus isAligned, and for writeToTable the column
- * categories (required, one per column, each 0..2); isCompressed = true is
- * refused with LARCH_UNSUPPORTED. */
+ * categories (required, one per column, each 0..2).  isCompressed = true
+ * (the Java session's column-encoded tablets: encodingTypes, compressType)
+ * yields the same tablet; malformed streams are LARCH_ILLEGAL_PARAMETER
+ * naming the column, CHIMP / SPRINTZ / RLBE columns LARCH_UNSUPPORTED
+ * (payload.c, "Column-encoded tablets"). */
 int rpc_parse_insert_tablet(const rpc_insert_tablet_req_t *q, arena_t *a, rpc_tablet_t *out,
 			    larch_error_t *err);
 /* Tablet i of insertTablets (i < q->prefix_paths.n; list lengths checked). */

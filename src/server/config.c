@@ -11,8 +11,9 @@
  *   default_storage_group_level (or default_database_level),
  *   default_ttl_in_ms, thrift_max_frame_size, rpc_max_concurrent_client_num,
  *   enable_thrift_ssl, and Larch's own: ssl_cert_file, ssl_key_file,
- *   memory_budget (bytes; K/M/G suffixes), root_password, log_level
- *   (error | warn | info | debug).
+ *   memory_budget (bytes; K/M/G suffixes), root_password (the root user's
+ *   password in a data directory created by this start; an existing
+ *   directory keeps its users), log_level (error | warn | info | debug).
  * Keys Larch has no use for (IoTDB files carry many) are ignored with a
  * warning.
  */
@@ -34,6 +35,7 @@ void server_config_default(server_config_t *c)
 	c->max_frame = 64u << 20;
 	c->max_connections = 65535;
 	snprintf(c->root_password, sizeof(c->root_password), "root");
+	snprintf(c->db.root_password, sizeof(c->db.root_password), "root");
 	c->log_level = LOG_INFO;
 }
 
@@ -158,8 +160,9 @@ int server_config_set(server_config_t *c, const char *key, const char *value,
 		ok = copy_str(c->ssl_cert, sizeof(c->ssl_cert), value);
 	} else if (!strcmp(key, "ssl_key_file")) {
 		ok = copy_str(c->ssl_key, sizeof(c->ssl_key), value);
-	} else if (!strcmp(key, "root_password")) {
-		ok = copy_str(c->root_password, sizeof(c->root_password), value);
+	} else if (!strcmp(key, "root_password")) {   /* seeds root of a new data directory */
+		ok = copy_str(c->root_password, sizeof(c->root_password), value) &&
+		     copy_str(c->db.root_password, sizeof(c->db.root_password), value);
 	} else if (!strcmp(key, "log_level")) {
 		ok = parse_enum(value, levels, 4, &c->log_level);
 	} else {

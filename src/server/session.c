@@ -312,7 +312,7 @@ int session_run_sql(session_t *ss, const rpc_request_t *req, const char *sql, in
 {
 	larch_exec_opts_t o = session_exec_opts(ss);
 	larch_result_t *res = NULL;
-	int rc = larch_execute(ss->sh->db, sql, &o, &res, err);
+	int rc = larch_execute_as(ss->sh->db, ss->user, sql, &o, &res, err);
 
 	server_log(LOG_DEBUG, "%s: %s -> %d", ss->peer, sql, rc);
 	if (rc)
@@ -395,6 +395,7 @@ static int handle_open(session_t *ss, const rpc_request_t *req, buf_t *out, larc
 	static const char *const precs[] = { "ms", "us", "ns" };
 	const char *vals[1] = { precs[ss->sh->cfg->db.precision] };
 	rpc_open_session_resp_t r = { 0 };
+	larch_error_t login_err = { 0 };
 
 	r.server_protocol_version = 2;
 	r.session_id = -1;
@@ -403,25 +404,26 @@ static int handle_open(session_t *ss, const rpc_request_t *req, buf_t *out, larc
 	if (o->client_protocol != 2) {
 		r.status.code = 201;
 		r.status.message = "The version is incompatible, please upgrade to IoTDB 2.x";
-	} else if (!o->username || strcmp(o->username, "root") ||
-		   strcmp(o->password ? o->password : "", ss->sh->cfg->root_password)) {
+	} else if (!o->username || strlen(o->username) >= sizeof(ss->user) ||
+		   larch_user_check(ss->sh->db, o->username, o->password, &login_err) != LARCH_OK) {
 		r.status.code = RPC_WRONG_LOGIN_PASSWORD;
 		r.status.message = "Authentication failed.";
-		server_log(LOG_WARN, "%s: failed login for user %s", ss->peer,
+		server_log(LOG_WARN, "%s: failed login for user %.64s", ss->peer,
 			   o->username ? o->username : "(none)");
 	} else if (o->zone_id && session_set_zone(ss, o->zone_id, err) != LARCH_OK) {
 		r.status.code = RPC_SET_TIME_ZONE_ERROR;
 		r.status.message = err->msg;
 	} else {
 		ss->logged_in = 1;
+		memcpy(ss->user, o->username, strlen(o->username) + 1);
 		ss->session_id = next_id(ss, &ss->sh->next_session_id);
 		r.session_id = ss->session_id;
 		r.status.message = "Login successfully";
 		r.config_keys = keys;
 		r.config_vals = vals;
 		r.n_config = 1;
-		server_log(LOG_INFO, "%s: session %lld opened (user root, zone %s)", ss->peer,
-			   (long long)ss->session_id, ss->zone);
+		server_log(LOG_INFO, "%s: session %lld opened (user %s, zone %s)", ss->peer,
+			   (long long)ss->session_id, ss->user, ss->zone);
 	}
 	return rpc_encode_reply(out, req, &r, err);
 }

@@ -31,6 +31,7 @@ struct session {
 	int64_t session_id;
 	int64_t next_statement_id;
 	char zone[64];             /* the client's zone id, as given */
+	char user[64];             /* the logged-in user (larch_user_check accepted it) */
 	query_t *queries;
 	arena_t *arena;            /* per request */
 	buf_t blob;                /* V2 result blocks of the current reply */

@@ -35,6 +35,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -502,6 +505,18 @@ static int commit_lsn(storage_t *s, uint64_t lsn, larch_error_t *err)
 	return rc;
 }
 
+/* Hand the memory of the memtables just flushed back to the system.
+ * glibc keeps freed heap for reuse (measured: RSS stayed at 205 MB with
+ * 13-23 MB live after flushing 10k series; malloc_trim brought it to 23 MB),
+ * which would make the memory budget a fiction for anyone watching RSS.
+ * Once per flushed generation (tens of MB), so its cost does not matter. */
+static void release_freed_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 int flush_pending(storage_t *s, larch_error_t *err)
 {
 	int rc = LARCH_OK;
@@ -530,6 +545,7 @@ int flush_pending(storage_t *s, larch_error_t *err)
 	pthread_cond_broadcast(&s->flush_done);
 	pthread_mutex_unlock(&s->lock);
 	pthread_cond_broadcast(&s->mem_cond);
+	release_freed_memory();
 	return rc;
 }
 

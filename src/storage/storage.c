@@ -84,13 +84,19 @@ static int options_check(const storage_options_t *o, larch_error_t *err)
 	return LARCH_OK;
 }
 
-/* The cgroup's memory limit (v2, then v1), else half of the RAM. */
+/* The default budget: half of what the process may use (the cgroup's
+ * memory limit, v2 then v1, when it is below the RAM; else the RAM), at
+ * most STORAGE_DEFAULT_BUDGET_MAX.  The cap keeps a server small by
+ * default: writers start waiting once memtables hold half the budget, and
+ * without a cap that was gigabytes of RSS on an ordinary machine. */
+#define STORAGE_DEFAULT_BUDGET_MAX ((uint64_t)1 << 30)
+
 static uint64_t budget_detect(void)
 {
 	static const char *const files[] = {"/sys/fs/cgroup/memory.max",
 					     "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
-	uint64_t ram = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 30;
+	uint64_t limit = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : (uint64_t)1 << 30;
 	for (size_t i = 0; i < LR_ARRAY_LEN(files); i++) {
 		FILE *f = fopen(files[i], "r");
 		unsigned long long v;
@@ -98,10 +104,10 @@ static uint64_t budget_detect(void)
 			continue;
 		int ok = fscanf(f, "%llu", &v) == 1;
 		fclose(f);
-		if (ok && v > 0 && v < ram)
-			return v;
+		if (ok && v > 0 && v < limit)
+			limit = v;
 	}
-	return ram / 2;
+	return LR_MIN(limit / 2, STORAGE_DEFAULT_BUDGET_MAX);
 }
 
 /*---------------------------------------------------------------------------

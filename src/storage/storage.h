@@ -65,8 +65,8 @@ typedef struct storage_options {
 	int64_t partition_interval;      /* width of a time partition, > 0 (7 days in
 					  * ms: set it when precision is not MS) */
 	uint64_t memtable_bytes;         /* seal the memtables when they hold this much (64 MiB) */
-	uint64_t memory_budget;          /* bytes for the whole engine; 0: the cgroup's
-					  * memory.max if set, else half of RAM.  Memtables
+	uint64_t memory_budget;          /* bytes for the whole engine; 0: half of the
+					  * cgroup's memory.max (or of RAM), at most 1 GiB.  Memtables
 					  * (being written and being flushed) may use half of
 					  * it; beyond that, writers wait for flushes. */
 	int64_t ttl;                     /* default time to live, 0 = forever */

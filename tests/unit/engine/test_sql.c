@@ -86,7 +86,8 @@ static void fails(const char *sql, int code, const char *msg)
 		fail_msg("%s: message '%s' lacks '%s'", sql, err.msg, msg);
 }
 
-/* Append one cell as IoTDB's clients print it. */
+/* Append one cell as IoTDB's clients print it (a BLOB as 0x and lower-case
+ * hex, as the CLI does). */
 static void cell(buf_t *b, const larch_column_t *c, size_t r)
 {
 	char tmp[64];
@@ -97,10 +98,18 @@ static void cell(buf_t *b, const larch_column_t *c, size_t r)
 	}
 	switch (c->type) {
 	case TSFILE_TEXT:
-	case TSFILE_STRING:
-	case TSFILE_BLOB: {
+	case TSFILE_STRING: {
 		const tsfile_bytes_t *v = &((const tsfile_bytes_t *)c->values)[r];
 		buf_put(b, v->ptr, v->len);
+		return;
+	}
+	case TSFILE_BLOB: {
+		const tsfile_bytes_t *v = &((const tsfile_bytes_t *)c->values)[r];
+		buf_put(b, "0x", 2);
+		for (uint32_t i = 0; i < v->len; i++) {
+			n = snprintf(tmp, sizeof tmp, "%02x", (unsigned char)v->ptr[i]);
+			buf_put(b, tmp, (size_t)n);
+		}
 		return;
 	}
 	case TSFILE_BOOLEAN:
@@ -262,6 +271,96 @@ static void test_insert_conversion_to_registered_types(void **state)
 	      LARCH_DATA_TYPE_MISMATCH, "root.sg.d.new1");
 	series("root.sg.d.l", "10:9000000000;11:-1;");
 	series("root.sg.d.new1", "missing"); /* not even created */
+}
+
+static void test_insert_blob_literal(void **state)
+{
+	(void)state;
+	ok("create timeseries root.jv.d1.s_blob BLOB");
+	ok("create timeseries root.jv.d1.s_text TEXT");
+	/* the Java/Go clients' statement; bytes with 0x00, X'' empty, digits of
+	 * either case with spaces between them */
+	ok("insert into root.jv.d1(time, s_blob) values (300, X'540016')");
+	ok("insert into root.jv.d1(time, s_blob, s_text) values (301, X'', X'00Ab'), "
+	   "(302, X'00 ab\tCD', 'plain'), (303, 'X''7f''', X'')");
+	series("root.jv.d1.s_blob", "300:0x540016;301:0x;302:0x00abcd;303:0x7f;");
+	/* TEXT keeps the literal as written (IoTDB stores the token's text) */
+	series("root.jv.d1.s_text", "301:X'00Ab';302:plain;303:X'';");
+	/* a new series from X'..' is BLOB */
+	ok("insert into root.jv.d2(time, b) values (1, X'ff')");
+	rows("show timeseries root.jv.d2.b",
+	     TS_HEADER "root.jv.d2.b,null,root.jv,BLOB,PLAIN,LZ4,null,null,null,null,BASE\n");
+	/* refused: a plain string into BLOB, X'..' into a number; a bad literal
+	 * with its position; lower-case x starts no literal */
+	ok("create timeseries root.jv.d1.i INT32");
+	fails("insert into root.jv.d1(time, s_blob) values (9, 'abc')", LARCH_DATA_TYPE_MISMATCH,
+	      "registered type BLOB, inserting type TEXT");
+	fails("insert into root.jv.d1(time, i) values (9, X'01')", LARCH_DATA_TYPE_MISMATCH,
+	      "registered type INT32, inserting type BLOB, timestamp 9, value X'01'");
+	fails("insert into root.jv.d1(time, s_blob) values (9, X'012')", LARCH_SEMANTIC_ERROR,
+	      "line 1:48 Binary literal must contain an even number of digits");
+	fails("insert into root.jv.d1(time, s_blob) values (9, X'0z')", LARCH_SEMANTIC_ERROR,
+	      "line 1:48 Binary literal can only contain hexadecimal digits");
+	fails("insert into root.jv.d1(time, s_blob) values (9, x'01')", LARCH_PARSE_ERROR, NULL);
+	fails("insert into root.jv.d1(time, s_blob) values (9, X'01", LARCH_PARSE_ERROR,
+	      "line 1:48 unterminated binary literal");
+	series("root.jv.d1.s_blob", "300:0x540016;301:0x;302:0x00abcd;303:0x7f;");
+	/* in a predicate: bytewise comparison */
+	rows("select s_blob from root.jv.d1 where s_blob = X'00abcd'",
+	     "root.jv.d1.s_blob\n0x00abcd\n");
+	rows("select s_blob from root.jv.d1 where s_blob < X'01'",
+	     "root.jv.d1.s_blob\n0x\n0x00abcd\n");
+}
+
+/* Random byte strings written as X'..' literals (random digit case, random
+ * blanks between digits) read back as the same bytes. */
+static void test_insert_blob_literal_random(void **state)
+{
+	(void)state;
+	static const char digits[] = "0123456789abcdef0123456789ABCDEF";
+	unsigned seed = 20240611;
+	ok("create timeseries root.rb.d.b BLOB");
+	buf_t want = BUF_INIT;
+	for (int r = 0; r < 40; r++) {
+		buf_t sql = BUF_INIT;
+		char tmp[64];
+		int n = snprintf(tmp, sizeof tmp, "insert into root.rb.d(time, b) values (%d, X'", r);
+		buf_put(&sql, tmp, (size_t)n);
+		n = snprintf(tmp, sizeof tmp, "%d:0x", r);
+		buf_put(&want, tmp, (size_t)n);
+		int len = (int)(rand_r(&seed) % 24);
+		for (int i = 0; i < len; i++) {
+			unsigned v = (unsigned)rand_r(&seed) & 0xff, up = (unsigned)rand_r(&seed) & 16;
+			buf_put_u8(&sql, (uint8_t)digits[(v >> 4) + up]);
+			if (rand_r(&seed) % 4 == 0)
+				buf_put_u8(&sql, ' ');
+			buf_put_u8(&sql, (uint8_t)digits[(v & 15) + up]);
+			n = snprintf(tmp, sizeof tmp, "%02x", v);
+			buf_put(&want, tmp, (size_t)n);
+		}
+		buf_put(&sql, "')", 3);
+		buf_put_u8(&want, ';');
+		ok((const char *)sql.data);
+		buf_free(&sql);
+	}
+	buf_put_u8(&want, 0);
+	series("root.rb.d.b", (const char *)want.data);
+	buf_free(&want);
+}
+
+/* IoTDB parses FLOAT/DOUBLE values from their text: -0 keeps its sign
+ * (printed "-0" by %g), 0 does not. */
+static void test_insert_negative_zero(void **state)
+{
+	(void)state;
+	ok("create timeseries root.go.d4.f FLOAT");
+	ok("create timeseries root.go.d4.d DOUBLE");
+	ok("insert into root.go.d4(time, f, d) values (1, -0, -0), (2, 0, 0), (3, -0.0, -0e0)");
+	series("root.go.d4.f", "1:-0;2:0;3:-0;");
+	series("root.go.d4.d", "1:-0;2:0;3:-0;");
+	/* an auto-created series (DOUBLE) too */
+	ok("insert into root.go.d5(time, z) values (1, -0)");
+	series("root.go.d5.z", "1:-0;");
 }
 
 static void test_insert_time_rules(void **state)
@@ -690,6 +789,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_insert_rows_and_inferred_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_conversion_to_registered_types, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_insert_blob_literal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_blob_literal_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_negative_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_time_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_aligned_and_quoted_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_auto_create_off, setup, teardown),

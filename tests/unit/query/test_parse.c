@@ -77,6 +77,12 @@ static void sx_expr(buf_t *b, const ast_expr_t *e)
 		break;
 	case AST_E_NOW: sx(b, "now()"); break;
 	case AST_E_STAR: sx(b, "*"); break;
+	case AST_E_BLOB:
+		sx(b, "x[");
+		for (size_t i = 0; i < e->n_bytes; i++)
+			sx(b, "%02x", (unsigned char)e->bytes[i]);
+		sx(b, "]");
+		break;
 	case AST_E_UNARY:
 		sx(b, "(%s ", op_names[e->op]);
 		sx_expr(b, e->a);

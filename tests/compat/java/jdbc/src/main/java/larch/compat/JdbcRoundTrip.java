@@ -81,6 +81,8 @@ public final class JdbcRoundTrip {
 			lits.add(Model.sqlLiteral(c, r[c]));
 			written[c] = r[c];
 		}
+		if (names.isEmpty())
+			return null;
 		return "INSERT INTO " + device + "(time, " + String.join(", ", names) + ")"
 			+ (aligned ? " ALIGNED" : "") + " VALUES (" + t + ", " + String.join(", ", lits) + ")";
 	}

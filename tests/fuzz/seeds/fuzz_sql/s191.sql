@@ -1,0 +1,1 @@
+insert into root.jv.d1(time, s_blob) values (300, X'540016')

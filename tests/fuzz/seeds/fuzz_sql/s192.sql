@@ -1,0 +1,1 @@
+insert into root.jv.d1(time, a, b, c) values (1, X'', X'00aB cD', 'X''0a''')

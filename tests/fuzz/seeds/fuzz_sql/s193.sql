@@ -1,0 +1,1 @@
+select s_blob = X'0a', s_blob from root.jv.d1 where s_blob >= X'00FF' and s_blob != X'0a'

@@ -1,0 +1,1 @@
+select s from root.sg.d where s = X'abc' or s = X'0g' or s = X'0a

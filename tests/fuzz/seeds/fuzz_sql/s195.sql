@@ -1,0 +1,1 @@
+insert into root.go.d4(time, f, d) values (1, -0, -0), (2, -0.0, -X'01')
