@@ -9,6 +9,7 @@
  *   device.c     raw-data ALIGN BY DEVICE
  *   aggregate.c  aggregation queries (plain, GROUP BY time / LEVEL / TAGS)
  *   last.c       SELECT LAST
+ *   disalign.c   DISABLE ALIGN: a (Time, value) column pair per column
  *   rowfill.c    FILL over the rows of a raw result
  *
  * A plan owns an arena holding everything it points to; q_plan_free
@@ -213,5 +214,11 @@ int q_last_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
 
 /* aggregate.c */
 int q_agg_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
+
+/* disalign.c: raw DISABLE ALIGN.  Per ALIGN BY TIME column a pair "Time"
+ * (TIMESTAMP) + value, each listing that column's own non-null cells (WHERE
+ * applied as for ALIGN BY TIME), OFFSET/LIMIT per pair; no time column.
+ * On success the result owns the plan. */
+int q_disalign_select(q_plan_t *p, query_result_t **out, larch_error_t *err);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * select.c — query_select: the checks of a SELECT's clauses that do not
  * need the schema (LIMIT/SLIMIT/OFFSET/SOFFSET ranges, what may be combined
- * with what), then the plan and the dispatch to the raw, aggregate, LAST
- * and single time-point FILL executors.  Messages follow IoTDB's where it
+ * with what), then the plan and the dispatch to the raw, aggregate, LAST,
+ * DISABLE ALIGN and single time-point FILL executors.  Messages follow IoTDB's where it
  * has one; every refusal is LARCH_SEMANTIC_ERROR (701).
  */
 #include <stdint.h>
@@ -92,8 +92,16 @@ static int check_clauses(const ast_select_t *sel, int *is_agg, larch_error_t *er
 	for (size_t i = 0; i < sel->n_cols; i++)
 		n_agg += has_aggregate(sel->cols[i].expr, 0) != 0;
 	*is_agg = n_agg > 0;
-	if (sel->align == AST_ALIGN_DISABLE)   /* IoTDB 1.0+ refuse it after parsing */
-		return err_set(err, LARCH_SEMANTIC_ERROR, "disable align clauses are not supported");
+	if (sel->align == AST_ALIGN_DISABLE && !sel->last) {
+		/* IoTDB 0.13's refusals; its grammar allows one of ALIGN BY
+		 * DEVICE and DISABLE ALIGN (both: a parse error) */
+		if (n_agg)
+			return err_set(err, LARCH_SEMANTIC_ERROR,
+				       "AGGREGATION doesn't support disable align clause.");
+		if (sel->fill.kind != AST_FILL_NONE)
+			return err_set(err, LARCH_SEMANTIC_ERROR,
+				       "FILL doesn't support disable align clause.");
+	}
 	if (sel->last) {
 		if (n_agg)
 			return err_set(err, LARCH_SEMANTIC_ERROR,
@@ -176,6 +184,8 @@ int query_select(const query_ctx_t *ctx, const ast_select_t *sel, query_result_t
 		rc = point_fill(p, out, err);
 	else if (is_agg)
 		rc = q_agg_select(p, out, err);
+	else if (sel->align == AST_ALIGN_DISABLE)
+		rc = q_disalign_select(p, out, err);
 	else
 		rc = q_raw_select(p, out, err);
 	if (rc)
