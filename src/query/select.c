@@ -2,8 +2,8 @@
  * select.c — query_select: the checks of a SELECT's clauses that do not
  * need the schema (LIMIT/SLIMIT/OFFSET/SOFFSET ranges, what may be combined
  * with what), then the plan and the dispatch to the raw, aggregate, LAST,
- * DISABLE ALIGN and single time-point FILL executors.  Messages follow IoTDB's where it
- * has one; every refusal is LARCH_SEMANTIC_ERROR (701).
+ * DISABLE ALIGN and single time-point FILL executors.  Messages follow
+ * IoTDB's where it has one; every refusal is LARCH_SEMANTIC_ERROR (701).
  */
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /*
  * test_select.c — query_select (src/query/select.c, analyze.c, raw.c,
- * aggregate.c, last.c) over data written straight through schema +
+ * aggregate.c, last.c, disalign.c) over data written straight through schema +
  * storage into a temporary directory, queries parsed with ast_parse.
  * Results are rendered to text ("time,v1,v2" per row) and compared with
  * rows worked out by hand from IoTDB's documented semantics, or, for
@@ -300,6 +300,91 @@ static void test_align_by_device(void **state)
 	       "6,root.sg.d1,null,6\n");
 	expect(f, "select s2 from root.sg.* align by device", "Time,Device,s2\n2,root.sg.d1,2\n"
 	       "4,root.sg.d1,4\n6,root.sg.d1,6\n");
+}
+
+/* DISABLE ALIGN (IoTDB 0.13): a (Time, value) pair per column, each pair
+ * its own points, null below its end; no global time column. */
+static void test_disable_align(void **state)
+{
+	fx_t *f = *state;
+
+	small_data(f);
+	expect(f, "select s1, s2 from root.sg.d1 disable align",
+	       "Time,root.sg.d1.s1,Time,root.sg.d1.s2\n1,10,2,2\n2,20,4,4\n3,30,6,6\n"
+	       "4,40,null,null\n5,50,null,null\n");
+	/* time ranges cut each pair; OFFSET/LIMIT count each pair's points */
+	expect(f, "select s1 from root.sg.* where time > 2 limit 2 offset 1 disable align",
+	       "Time,root.sg.d1.s1,Time,root.sg.d2.s1\n4,40,4,-4\n5,50,7,-7\n");
+	expect(f, "select s1 from root.sg.* order by time desc limit 2 disable align",
+	       "Time,root.sg.d1.s1,Time,root.sg.d2.s1\n5,50,7,-7\n4,40,4,-4\n");
+	/* a value predicate keeps the cells of the ALIGN BY TIME column */
+	expect(f, "select s1, s2 from root.sg.d1 where s1 > 25 disable align",
+	       "Time,root.sg.d1.s1,Time,root.sg.d1.s2\n3,30,4,4\n4,40,null,null\n"
+	       "5,50,null,null\n");
+	/* an expression lists its non-null cells only */
+	expect(f, "select s1 + s2 from root.sg.d1 disable align",
+	       "Time,root.sg.d1.s1 + root.sg.d1.s2\n2,22\n4,44\n");
+	expect(f, "select * from root.sg.d1 slimit 1 soffset 1 disable align",
+	       "Time,root.sg.d1.s2\n2,2\n4,4\n6,6\n");
+	expect(f, "select s1 from root.sg.d1 where time > 100 disable align", "Time,root.sg.d1.s1\n");
+	expect(f, "select nope from root.sg.d1 disable align", "\n");
+	/* SELECT LAST ignores it (seed: select last ... <DISABLE ALIGN>) */
+	expect(f, "select last s2 from root.sg.d1 disable align",
+	       "Time,Timeseries,Value,DataType\n6,root.sg.d1.s2,6,INT64\n");
+	/* refused as IoTDB 0.13 did */
+	expect_error(f, "select count(s1) from root.sg.d1 disable align", LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select count(s1) from root.sg.d1 group by ([0, 10), 2ms) disable align",
+		     LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 fill(previous) disable align",
+		     LARCH_SEMANTIC_ERROR);
+	expect_error(f, "select s1 from root.sg.d1 align by device disable align",
+		     LARCH_PARSE_ERROR);
+}
+
+/* A TEXT pair and a shorter INT64 pair over many blocks (out-of-order
+ * writes, flushes, 64-point pages): byte strings stay right when a pair
+ * pulls several stream blocks for one result block. */
+static void test_disable_align_blocks(void **state)
+{
+	fx_t *f = *state;
+	uint32_t txt = mk(f, "root.sg.d9.txt", TSFILE_TEXT);
+	uint32_t num = mk(f, "root.sg.d9.num", TSFILE_INT64);
+	enum { N = 10000 };
+	static char bytes[N][24];
+	static tsfile_bytes_t vals[N];
+	static int64_t times[N];
+	buf_t want = BUF_INIT;
+	char tmp[96];
+
+	for (int chunk = 9; chunk >= 0; chunk--) {      /* newest chunk first */
+		size_t n = 0;
+		for (int64_t t = chunk * 1000; t < (chunk + 1) * 1000; t++, n++) {
+			snprintf(bytes[t], sizeof(bytes[t]), "v%" PRId64, t);
+			vals[n] = (tsfile_bytes_t){ bytes[t], (uint32_t)strlen(bytes[t]) };
+			times[n] = t;
+		}
+		put(f, "root.sg.d9", "txt", txt, TSFILE_TEXT, times, vals, n);
+		if (chunk % 3 == 0)
+			assert_int_equal(storage_flush(f->storage, &f->err), LARCH_OK);
+	}
+	for (int64_t t = 0; t < N; t += 3)
+		put_i64(f, "root.sg.d9", "num", num, t, -t);
+	buf_put(&want, "Time,root.sg.d9.txt,Time,root.sg.d9.num\n", 40);
+	/* time >= 100 offset 7: txt 107..9999, num multiples of 3 from 102 + 21 */
+	for (int64_t i = 0; 107 + i < N; i++) {
+		int64_t tn = 123 + 3 * i;
+		if (tn < N)
+			snprintf(tmp, sizeof(tmp), "%" PRId64 ",v%" PRId64 ",%" PRId64 ",%" PRId64 "\n",
+				 107 + i, 107 + i, tn, -tn);
+		else
+			snprintf(tmp, sizeof(tmp), "%" PRId64 ",v%" PRId64 ",null,null\n", 107 + i,
+				 107 + i);
+		buf_put(&want, tmp, strlen(tmp));
+	}
+	buf_put_u8(&want, 0);
+	expect(f, "select txt, num from root.sg.d9 where time >= 100 offset 7 disable align",
+	       (const char *)want.data);
+	buf_free(&want);
 }
 
 static void test_limit_errors(void **state)
@@ -631,7 +716,7 @@ static void test_count_time_level_types(void **state)
 	expect(f, "select sum(s1) from root.sg.* group by level = 1", "sum(root.sg.*.s1)\n138.5\n");
 	expect_error(f, "select max_value(s1) from root.sg.* group by level = 1",
 		     LARCH_SEMANTIC_ERROR);
-	expect_error(f, "select s1 from root.sg.d1 disable align", LARCH_SEMANTIC_ERROR);
+	/* raw DISABLE ALIGN: test_disable_align; with aggregates refused */
 	expect_error(f, "select count(s1) from root.sg.d1 disable align", LARCH_SEMANTIC_ERROR);
 }
 
@@ -802,6 +887,121 @@ static void test_random_raw(void **state)
 	free(m);
 }
 
+/* Expected text of "select <cols> ... disable align" by brute force: for
+ * each column, its non-null cells of the ALIGN BY TIME result in time
+ * order (desc: newest first), OFFSET/LIMIT per column, then row i holds
+ * every column's i-th cell, null past a column's end.  Columns: s<k> of
+ * devices 0..nd-1, or with expr the pair (s0, s0 + s1) of device 0; the
+ * WHERE is lo <= time <= hi, and with vmin >= 0 s<k> > vmin on every
+ * device (the conjunction of the wildcard's instances). */
+static void model_disalign(const model_t *m, int k, int nd, int expr, int64_t lo, int64_t hi,
+			   int64_t vmin, int desc, int64_t limit, int64_t offset, buf_t *b)
+{
+	int ncols = expr ? 2 : nd;
+	int64_t *ct = calloc((size_t)ncols * R_TMAX, sizeof(int64_t));
+	int64_t *cv = calloc((size_t)ncols * R_TMAX, sizeof(int64_t));
+	size_t len[R_DEVS] = { 0 }, rows = 0;
+	char tmp[64];
+
+	for (int c = 0; c < ncols; c++) {
+		snprintf(tmp, sizeof(tmp), c ? ",Time," : "Time,");
+		buf_put(b, tmp, strlen(tmp));
+		if (expr)
+			snprintf(tmp, sizeof(tmp), c ? "root.sg.d0.s0 + root.sg.d0.s1" : "root.sg.d0.s0");
+		else
+			snprintf(tmp, sizeof(tmp), "root.sg.d%d.s%d", c, k);
+		buf_put(b, tmp, strlen(tmp));
+	}
+	buf_put_u8(b, '\n');
+	for (int c = 0; c < ncols; c++) {
+		int64_t seen = 0;
+		for (int64_t i = 0; i < R_TMAX; i++) {
+			int64_t t = desc ? R_TMAX - 1 - i : i, v;
+			int pass = t >= lo && t <= hi;
+			for (int d = 0; pass && vmin >= 0 && d < nd; d++)
+				pass = m->has[d][k][t] && m->v[d][k][t] > vmin;
+			if (!pass)
+				continue;
+			if (expr && c == 1) {
+				if (!m->has[0][0][t] || !m->has[0][1][t])
+					continue;
+				v = m->v[0][0][t] + m->v[0][1][t];
+			} else {
+				int d = expr ? 0 : c, kk = expr ? 0 : k;
+				if (!m->has[d][kk][t])
+					continue;
+				v = m->v[d][kk][t];
+			}
+			if (seen++ < offset)
+				continue;
+			if (limit >= 0 && (int64_t)len[c] >= limit)
+				break;
+			ct[(size_t)c * R_TMAX + len[c]] = t;
+			cv[(size_t)c * R_TMAX + len[c]++] = v;
+		}
+		rows = len[c] > rows ? len[c] : rows;
+	}
+	for (size_t r = 0; r < rows; r++) {
+		for (int c = 0; c < ncols; c++) {
+			if (r < len[c])
+				snprintf(tmp, sizeof(tmp), "%s%" PRId64 ",%" PRId64, c ? "," : "",
+					 ct[(size_t)c * R_TMAX + r], cv[(size_t)c * R_TMAX + r]);
+			else
+				snprintf(tmp, sizeof(tmp), "%snull,null", c ? "," : "");
+			buf_put(b, tmp, strlen(tmp));
+		}
+		buf_put_u8(b, '\n');
+	}
+	buf_put_u8(b, 0);
+	free(ct);
+	free(cv);
+}
+
+static void test_random_disable_align(void **state)
+{
+	fx_t *f = *state;
+	model_t *m = calloc(1, sizeof(*m));
+
+	rng_state = 0x3c6ef372fe94f82bull;
+	random_fill(f, m);
+	for (int q = 0; q < 60; q++) {
+		int k = (int)(rnd() % R_MEAS), nd = 1 + (int)(rnd() % R_DEVS), expr = rnd() % 4 == 0;
+		int64_t lo = (int64_t)(rnd() % R_TMAX), hi = lo + (int64_t)(rnd() % R_TMAX);
+		int desc = (int)(rnd() % 2), filt = !expr && rnd() % 3 == 0;
+		int64_t limit = rnd() % 2 ? (int64_t)(1 + rnd() % 500) : -1;
+		int64_t offset = rnd() % 2 ? (int64_t)(rnd() % 300) : -1;
+		int64_t vmin = filt ? (int64_t)(rnd() % 1000) : -1;
+		char sql[512], from[128] = "";
+		buf_t want = BUF_INIT;
+		int n;
+		for (int d = 0; d < nd; d++) {
+			char one[32];
+			snprintf(one, sizeof(one), "%sroot.sg.d%d", d ? ", " : "", d);
+			strcat(from, one);
+		}
+		if (expr)
+			n = snprintf(sql, sizeof(sql), "select s0, s0 + s1 from root.sg.d0 where time >= %"
+				     PRId64 " and time <= %" PRId64, lo, hi);
+		else
+			n = snprintf(sql, sizeof(sql), "select s%d from %s where time >= %" PRId64
+				     " and time <= %" PRId64, k, from, lo, hi);
+		if (filt)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, " and s%d > %" PRId64, k, vmin);
+		if (desc)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, " order by time desc");
+		if (limit >= 0)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, " limit %" PRId64, limit);
+		if (offset >= 0)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, " offset %" PRId64, offset);
+		snprintf(sql + n, sizeof(sql) - (size_t)n, " disable align");
+		model_disalign(m, k, expr ? 1 : nd, expr, lo, hi, vmin, desc, limit,
+			       offset < 0 ? 0 : offset, &want);
+		expect(f, sql, (const char *)want.data);
+		buf_free(&want);
+	}
+	free(m);
+}
+
 /* Windowed count/sum/max/min of one series against the model; flushed
  * pages (64 points) let whole pages be answered from statistics. */
 static void test_random_aggregate(void **state)
@@ -946,6 +1146,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_raw_basic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_filter_limit_desc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_align_by_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disable_align, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disable_align_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aggregate, setup, teardown),
@@ -958,6 +1160,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_count_time_level_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_windows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_raw, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_disable_align, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_aggregate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_fill_point, setup, teardown),
 	};
