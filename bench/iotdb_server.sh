@@ -27,8 +27,10 @@
 #   IOTDB_PORT     client RPC port of the DataNode (6667); the internal ports
 #                  are IOTDB_INTERNAL_BASE (20710) + 0, 10, ... 50
 #   IOTDB_HEAP     DataNode heap, -Xms and -Xmx as the distribution sets both
-#                  (1g); IOTDB_DIRECT its direct memory (256m); the ConfigNode
-#                  gets IOTDB_CN_HEAP (256m)
+#                  (1g); IOTDB_DIRECT its direct memory (512m; at 256m a
+#                  DataNode refuses a fifth data region: "Total allocated
+#                  memory for direct buffer ... greater than limit"); the
+#                  ConfigNode gets IOTDB_CN_HEAP (256m)
 #   IOTDB_FRESH=1  start on empty data (as clean, then start)
 #   LARCH_CLI      the larch shell used to probe readiness
 #                  (build/release/bin/larch)
@@ -46,7 +48,7 @@ IOTDB_VERSION=${IOTDB_VERSION:-2.0.1-beta}
 PORT=${IOTDB_PORT:-6667}
 BASE=${IOTDB_INTERNAL_BASE:-20710}
 HEAP=${IOTDB_HEAP:-1g}
-DIRECT=${IOTDB_DIRECT:-256m}
+DIRECT=${IOTDB_DIRECT:-512m}
 CN_HEAP=${IOTDB_CN_HEAP:-256m}
 LARCH_CLI=${LARCH_CLI:-$ROOT/build/release/bin/larch}
 LIB=$IOTDB_DIR/lib

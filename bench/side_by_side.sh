@@ -172,7 +172,7 @@ value() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
-	if (a + 0 == a && b + 0 == b && b != 0) printf "%.2f", a / b; else print "-" }'; }
+	if (a + 0 == a && b + 0 == b && b != 0) printf "%.3g", a / b; else print "-" }'; }
 row() {
 	local what=$1 l i
 	shift

@@ -647,7 +647,7 @@ static int parse_encoded_tablet(const rpc_insert_tablet_req_t *q, arena_t *a, rp
 	if (codec != TSFILE_UNCOMPRESSED && !codec_is_valid(codec))
 		return err_set(err, LARCH_ILLEGAL_PARAMETER, "tablet '%s': unknown compressType %u",
 			       target, codec);
-	size_t rows = (size_t)q->size, times_max, values_max;
+	size_t rows = (size_t)q->size, times_max = 0, values_max = 0;
 	int rc = encoded_bounds(q, &times_max, &values_max, err);
 	rpc_bin_t times, values;
 	if (!rc)
