@@ -158,7 +158,7 @@ launch() {
 		-Dlogback.configurationFile="$CONF/logback-$node.xml" \
 		$home_prop $conf_prop -DTSFILE_HOME="$IOTDB_DIR" -DTSFILE_CONF="$CONF" \
 		-Diotdb-foreground=yes -cp "$LIB/*" "$class" -s \
-		>"$LOGS/$node.out" 2>&1 </dev/null) &
+		>"$LOGS/$node.out" 2>&1 </dev/null 8>&- 9>&-) &
 	echo $! >"$IOTDB_DIR/$node.pid"
 }
 
@@ -232,6 +232,17 @@ stop_nodes() {
 	done
 }
 
+# one command at a time per server home: start, stop and clean of two
+# callers must not interleave (pid files, data directory)
+lock() {
+	mkdir -p "$IOTDB_DIR"
+	exec 9>"$IOTDB_DIR/.lock"
+	flock -w 120 9 || die "$IOTDB_DIR is locked by another iotdb_server.sh for 120 s"
+}
+
+case "${1:-}" in
+fetch|start|stop|clean) lock ;;
+esac
 case "${1:-}" in
 fetch) fetch ;;
 start) start ;;

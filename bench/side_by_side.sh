@@ -41,6 +41,9 @@ IOTDB_DIR=${IOTDB_DIR:-$ROOT/build/iotdb-server}
 for p in larchd larch-bench larch; do
 	[ -x "$BIN/$p" ] || { echo "side_by_side: $BIN/$p missing (make BUILD=$BUILD build)"; exit 1; }
 done
+mkdir -p "$IOTDB_DIR"
+exec 8>"$IOTDB_DIR/.side_by_side.lock"
+flock -n 8 || { echo "side_by_side: another run is using $IOTDB_DIR"; exit 1; }
 "$IOTDB" fetch
 "$IOTDB" stop
 TMP=$(mktemp -d /tmp/larch-side-by-side.XXXXXX)
@@ -59,7 +62,7 @@ rss_mb() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 start_larchd() {
 	local t0 out=$TMP/$1.larchd.out
 	t0=$(now)
-	"$BIN/larchd" --port 0 --data-dir "$TMP/$1" >"$out" 2>"$TMP/$1.larchd.err" &
+	"$BIN/larchd" --port 0 --data-dir "$TMP/$1" >"$out" 2>"$TMP/$1.larchd.err" 8>&- &
 	LPID=$!
 	PORT=
 	for _ in $(seq 1000); do

@@ -10,6 +10,7 @@
  * (else status 802).  A query stays open until closeOperation, closeSession
  * or the disconnect; fetching past its end answers hasResultSet = false.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -240,6 +241,16 @@ static size_t fetch_size_of(int32_t asked)
 	return asked > 0 ? (size_t)asked : DEFAULT_FETCH_SIZE;
 }
 
+/* executeAggregationQuery names its columns after TAggregationType, in
+ * upper case ("COUNT(root.sg.d1.s1)"), where the same query in SQL says
+ * "count(...)" — as IoTDB answers both. */
+static void upper_function_names(query_t *q)
+{
+	for (size_t i = 0; i < q->n_cols; i++)
+		for (char *p = q->names[i]; *p && *p != '('; p++)
+			*p = (char)toupper((unsigned char)*p);
+}
+
 /* Reply to an execute* call whose statement produced `res`. */
 static int reply_result(session_t *ss, const rpc_request_t *req, larch_result_t *res,
 			int32_t fetch, int v1, buf_t *out, larch_error_t *err)
@@ -259,6 +270,9 @@ static int reply_result(session_t *ss, const rpc_request_t *req, larch_result_t 
 	rc = query_open(ss, res, &q, err);
 	if (rc)
 		return rc;
+	if (req->method == RPC_M_EXECUTE_AGGREGATION_QUERY ||
+	    req->method == RPC_M_EXECUTE_AGGREGATION_QUERY_V2)
+		upper_function_names(q);
 	type_names = arena_calloc(ss->arena, q->n_cols, sizeof(char *));
 	idx = arena_calloc(ss->arena, q->n_cols, sizeof(int32_t));
 	if (!type_names || !idx)

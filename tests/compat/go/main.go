@@ -465,7 +465,9 @@ func (rt *roundTrip) aggregationCount() error {
 		return fmt.Errorf("no row (%v)", err)
 	}
 	for c := 0; c < nCols; c++ {
-		col := "count(" + d1 + "." + measurement(c) + ")"
+		// the aggregation RPC names columns after TAggregationType, upper case
+		// (checked against Apache IoTDB 2.0.1; SQL's count(...) stays lower case)
+		col := "COUNT(" + d1 + "." + measurement(c) + ")"
 		got, err := ds.GetLong(col)
 		if err != nil {
 			return fmt.Errorf("%s (columns %v): %w", col, ds.GetColumnNames(), err)
