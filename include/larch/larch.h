@@ -82,8 +82,9 @@ int larch_flush(larch_db_t *db, larch_error_t *err);
 /* Write a tablet (tsfile_tablet_t: target = device path, columns = its
  * measurements with types, nulls per row) to an aligned or non-aligned
  * device.  Missing series are created when auto_create_schema is on (else
- * LARCH_PATH_NOT_EXIST); a type different from the schema's fails with
- * LARCH_DATA_TYPE_MISMATCH.  Times need not be sorted; the same (series,
+ * LARCH_PATH_NOT_EXIST); a type the schema's type cannot hold fails with
+ * LARCH_METADATA_ERROR (507, IoTDB's "data type of <series> is not
+ * consistent, ...").  Times need not be sorted; the same (series,
  * time) written twice keeps the last write.  On error nothing is written. */
 int larch_insert_tablet(larch_db_t *db, const tsfile_tablet_t *tablet, int aligned,
 			larch_error_t *err);
@@ -94,7 +95,7 @@ int larch_insert_record(larch_db_t *db, const char *device, int64_t time,
 
 /* Write one row whose values are given as text (IoTDB's insertStringRecord):
  * a value is converted to its series' type when the series exists (an
- * unparsable value is LARCH_DATA_TYPE_MISMATCH), otherwise the type is
+ * unparsable value is LARCH_METADATA_ERROR, 507), otherwise the type is
  * inferred as IoTDB infers it (true/false -> BOOLEAN, numbers -> DOUBLE,
  * NaN -> DOUBLE, anything else -> TEXT) and the series created. */
 int larch_insert_string_record(larch_db_t *db, const char *device, int64_t time,
@@ -238,7 +239,8 @@ typedef struct larch_result larch_result_t;
  * rows.  Errors carry IoTDB's codes and a message naming the problem and
  * its position: LARCH_PARSE_ERROR (700) for bad syntax, LARCH_SEMANTIC_ERROR
  * (701) for statements that parse but mean nothing, LARCH_PATH_NOT_EXIST,
- * LARCH_DATA_TYPE_MISMATCH, ... — and a failed statement changes nothing.
+ * LARCH_METADATA_ERROR (507, also a value its series' type cannot take),
+ * ... — and a failed statement changes nothing.
  * opts may be NULL (UTC, clock). */
 int larch_execute(larch_db_t *db, const char *sql, const larch_exec_opts_t *opts,
 		  larch_result_t **out, larch_error_t *err);

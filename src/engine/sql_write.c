@@ -17,7 +17,8 @@
  * text of an unquoted literal (X'0a' too, as written); TIMESTAMP an integer
  * or a datetime; DATE 'yyyy-MM-dd'; BLOB a binary literal X'..', or a
  * string whose content is one ('X''0a''').  Anything else is IoTDB's
- * type-mismatch error (614).  Without a time
+ * type-mismatch error, 507 (LARCH_METADATA_ERROR: its
+ * DataTypeMismatchException is a MetadataException).  Without a time
  * column the row gets now() (one row only).
  *
  * DELETE accepts time comparisons joined by AND (and BETWEEN); OR and value
@@ -370,7 +371,7 @@ static int registered_type(sql_exec_t *x, const char *device, const char *meas, 
 	return type;
 }
 
-/* IoTDB's DataTypeMismatchException message for value l of column c. */
+/* IoTDB's DataTypeMismatchException (status 507) for value l of column c. */
 static int insert_mismatch(sql_exec_t *x, const ast_insert_t *ins, size_t c, tsfile_type_t reg,
 			   const lit_t *l, int64_t time, larch_error_t *err)
 {
@@ -378,7 +379,7 @@ static int insert_mismatch(sql_exec_t *x, const ast_insert_t *ins, size_t c, tsf
 	char where[48];
 	sql_pos(x, l->pos, where, sizeof where);
 	int quoted = l->kind == LIT_STRING;
-	return err_set(err, LARCH_DATA_TYPE_MISMATCH,
+	return err_set(err, LARCH_METADATA_ERROR,
 		       "data type of %s.%s is not consistent, registered type %s, inserting type %s, "
 		       "timestamp %lld, value %s%.*s%s (%s)",
 		       ins->device->text, ins->meas[c], tsfile_type_name(reg),

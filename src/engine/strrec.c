@@ -6,8 +6,8 @@
  * BOOLEAN takes true/false (any case); INT32/INT64/TIMESTAMP integers in
  * range; FLOAT/DOUBLE any number as Java parses it (NaN, Infinity, values
  * beyond the range become infinities, tiny ones subnormals or 0); DATE yyyy-MM-dd; TEXT, STRING
- * and BLOB the text as is.  A value that does not convert is the
- * type-mismatch error 614 and nothing is written.  A series that does not
+ * and BLOB the text as is.  A value that does not convert is IoTDB's
+ * type-mismatch error, 507 (LARCH_METADATA_ERROR), and nothing is written.  A series that does not
  * exist gets the type IoTDB infers from the text (schema_infer_type) and is
  * created by the write.
  */
@@ -160,7 +160,7 @@ int larch_insert_string_record(larch_db_t *db, const char *device, int64_t time,
 		if (t < 0)
 			t = schema_infer_type(NULL, s, strlen(s));
 		if (!convert(s, (tsfile_type_t)t, &pts[i].value)) {
-			rc = err_set(err, LARCH_DATA_TYPE_MISMATCH,
+			rc = err_set(err, LARCH_METADATA_ERROR,
 				     "data type of %s.%s is not consistent, registered type %s, "
 				     "inserting value %.64s", device, measurements[i],
 				     tsfile_type_name((tsfile_type_t)t), s);

@@ -70,7 +70,7 @@ static int lookup_one(const schema_t *s, const device_t *d, schema_str_t nm, siz
 	const series_t *sr = ser_at(s, v & ~SID_ALIAS);
 	tsfile_type_t in = st->w->types[i];
 	if (!schema_type_accepts((tsfile_type_t)sr->type, in)) {
-		fail_one(st, i, LARCH_DATA_TYPE_MISMATCH, "data type of %.*s.%.*s is not consistent, "
+		fail_one(st, i, LARCH_METADATA_ERROR, "data type of %.*s.%.*s is not consistent, "
 			 "registered type %s, inserting type %s", DEV_ARG(st), NAME_ARG(nm),
 			 tsfile_type_name((tsfile_type_t)sr->type), tsfile_type_name(in));
 		return FAILED;

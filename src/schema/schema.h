@@ -36,8 +36,9 @@
  * Errors follow IoTDB: codes from larch/status.h (IoTDB's TSStatus numbers)
  * and IoTDB's messages, e.g. 501 "root.sg has already been created as
  * database", 503 "Path [root.sg.d.s] already exist", 508 "Path [..] does
- * not exist", 509 "x is not a legal path", 614 "data type of root.sg.d.s is
- * not consistent, registered type INT32, inserting type TEXT".  A failed
+ * not exist", 509 "x is not a legal path", 507 "data type of root.sg.d.s is
+ * not consistent, registered type INT32, inserting type TEXT" (IoTDB's
+ * DataTypeMismatchException is a MetadataException).  A failed
  * call changes nothing (this includes LARCH_NO_MEMORY).
  *
  * Thread safety: every function may be called from any number of threads
@@ -513,8 +514,8 @@ typedef struct schema_resolved {
  * INT32; DOUBLE <- INT32, INT64, FLOAT, TIMESTAMP; TIMESTAMP <- INT32,
  * INT64; TEXT <- STRING; STRING <- TEXT; BLOB <- TEXT, STRING).
  * Per measurement errors (IoTDB's partial insert): 508 "Path [p] does not
- * exist" (auto_create off), 614 "data type of <device>.<m> is not
- * consistent, registered type X, inserting type Y" (the caller appends ",
+ * exist" (auto_create off), 507 (LARCH_METADATA_ERROR) "data type of
+ * <device>.<m> is not consistent, registered type X, inserting type Y" (the caller appends ",
  * timestamp T, value V" if it reports values), 509, 506.  Returns LARCH_OK
  * when every measurement resolved, else the first failing code with its
  * message in err.  A failure of the device itself (illegal path, database

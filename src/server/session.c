@@ -506,43 +506,16 @@ static int handle_exec(session_t *ss, const rpc_request_t *req, buf_t *out, larc
 	return session_run_sql(ss, req, q->statement, q->fetch_size, out, err);
 }
 
-static int handle_misc(session_t *ss, const rpc_request_t *req, buf_t *out, larch_error_t *err)
-{
-	rpc_status_t st = rpc_status_from(LARCH_OK, NULL);
-
-	switch (rpc_method_result(req->method)) {
-	case RPC_R_BACKUP_CONFIG: {
-		rpc_backup_config_resp_t r = { 0 };
-		r.status = st;
-		return rpc_encode_reply(out, req, &r, err);
-	}
-	case RPC_R_CONNECTIONS: {
-		rpc_connections_resp_t r = { 0 };
-		return rpc_encode_reply(out, req, &r, err);
-	}
-	case RPC_R_CONTENT: {
-		rpc_content_resp_t r = { st, "" };
-		return rpc_encode_reply(out, req, &r, err);
-	}
-	default:
-		if (req->method == RPC_M_FETCH_METADATA) {
-			st.code = LARCH_UNSUPPORTED;
-			st.message = "fetchMetadata is not supported; use SHOW statements";
-		}
-		return rpc_encode_reply(out, req, &st, err);
-	}
-}
-
 /*---------------------------------------------------------------------------
  * Dispatch
  *---------------------------------------------------------------------------*/
 
-/* A failed call: the status of its error, in the reply shape of its method. */
-static int reply_error(const rpc_request_t *req, int rc, const larch_error_t *e, buf_t *out,
-		       larch_error_t *err)
+/* Reply with only a status, in the reply shape of req's method (required
+ * fields filled with neutral values): errors of any call, and the calls
+ * that have nothing else to say. */
+static int reply_with_status(const rpc_request_t *req, rpc_status_t st, buf_t *out,
+			     larch_error_t *err)
 {
-	rpc_status_t st = rpc_status_from(rc, e);
-
 	switch (rpc_method_result(req->method)) {
 	case RPC_R_EXEC: {
 		rpc_exec_resp_t r = { 0 };
@@ -572,6 +545,19 @@ static int reply_error(const rpc_request_t *req, int rc, const larch_error_t *e,
 		r.query_type = ((const rpc_query_template_req_t *)req->msg)->query_type;
 		return rpc_encode_reply(out, req, &r, err);
 	}
+	case RPC_R_BACKUP_CONFIG: {
+		rpc_backup_config_resp_t r = { 0 };
+		r.status = st;
+		return rpc_encode_reply(out, req, &r, err);
+	}
+	case RPC_R_CONNECTIONS: {
+		rpc_connections_resp_t r = { 0 };
+		return rpc_encode_reply(out, req, &r, err);
+	}
+	case RPC_R_CONTENT: {
+		rpc_content_resp_t r = { st, "" };
+		return rpc_encode_reply(out, req, &r, err);
+	}
 	case RPC_R_STATUS:
 	case RPC_R_STATUS_ONLY:
 		return rpc_encode_reply(out, req, &st, err);
@@ -579,6 +565,27 @@ static int reply_error(const rpc_request_t *req, int rc, const larch_error_t *e,
 		return rpc_encode_exception(out, req->proto, req->name, req->seqid,
 					    RPC_EXC_INTERNAL_ERROR, st.message, err);
 	}
+}
+
+/* A failed call: the status of its error, in the reply shape of its method. */
+static int reply_error(const rpc_request_t *req, int rc, const larch_error_t *e, buf_t *out,
+		       larch_error_t *err)
+{
+	return reply_with_status(req, rpc_status_from(rc, e), out, err);
+}
+
+/* Calls with nothing to do: backup configuration, connection list,
+ * configuration content, handshake, the empty test RPC; fetchMetadata is
+ * refused as IoTDB 1.x+ does. */
+static int handle_misc(const rpc_request_t *req, buf_t *out, larch_error_t *err)
+{
+	rpc_status_t st = rpc_status_from(LARCH_OK, NULL);
+
+	if (req->method == RPC_M_FETCH_METADATA) {
+		st.code = LARCH_UNSUPPORTED;
+		st.message = "fetchMetadata is not supported; use SHOW statements";
+	}
+	return reply_with_status(req, st, out, err);
 }
 
 static int dispatch(session_t *ss, const rpc_request_t *req, buf_t *out, larch_error_t *err)
@@ -600,7 +607,7 @@ static int dispatch(session_t *ss, const rpc_request_t *req, buf_t *out, larch_e
 	case RPC_M_GET_BACKUP_CONFIGURATION: case RPC_M_FETCH_ALL_CONNECTIONS_INFO:
 	case RPC_M_TEST_CONNECTION_EMPTY_RPC: case RPC_M_HANDSHAKE: case RPC_M_SHOW_CONFIGURATION:
 	case RPC_M_SHOW_CONFIGURATION_TEMPLATE: case RPC_M_FETCH_METADATA:
-		return handle_misc(ss, req, out, err);
+		return handle_misc(req, out, err);
 	default:
 		return session_handle_write(ss, req, out, err);
 	}

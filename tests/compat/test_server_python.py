@@ -548,7 +548,7 @@ def test_insert_type_mismatch_is_refused(larchd):
         s.create_time_series(f"{dev}.v", T.BOOLEAN, E.PLAIN, C.SNAPPY)
         with pytest.raises(StatementExecutionException) as e:
             s.insert_record(dev, 1, ["v"], [T.TEXT], ["not a boolean"])
-        assert status_code(e) == 614  # DATA_TYPE_MISMATCH
+        assert status_code(e) == 507  # METADATA_ERROR (DataTypeMismatchException)
         assert rows_of(s, f"select v from {dev}") == []
 
 

@@ -347,7 +347,7 @@ static void test_create_timeseries(void **state)
 	/* written with a value of another type: refused; the alias reads */
 	tsfile_point_t p = {"s", {TSFILE_TEXT, 0, {.bytes = {"a", 1}}}};
 	assert_int_equal(larch_insert_record(db, "root.x.d", 1, &p, 1, 0, &err),
-			 LARCH_DATA_TYPE_MISMATCH);
+			 LARCH_METADATA_ERROR);
 	put_i64(db, "root.x.d", "s", 5, 55);
 	int64_t t[4], v[4];
 	assert_int_equal(read_i64(db, "root.x.d.temp", t, v, 4), 1);

@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -242,10 +243,18 @@ static void test_overwrite_widen_delete(void **state)
 	tsfile_point_t q = {"v", {TSFILE_INT32, 0, {.i32 = -9}}};
 	assert_int_equal(larch_insert_record(db, "root.o.d", 200, &q, 1, 0, &err), LARCH_OK);
 	assert_int_equal(read_one_i64(db, "root.o.d.v", 200, &found), -9);
-	/* a TEXT value is a type mismatch: 614, and nothing is written */
+	/* a TEXT value is IoTDB's type mismatch (a metadata error, 507), and
+	 * nothing is written */
 	tsfile_point_t bad = {"v", {TSFILE_TEXT, 0, {.bytes = {"x", 1}}}};
 	assert_int_equal(larch_insert_record(db, "root.o.d", 300, &bad, 1, 0, &err),
-			 LARCH_DATA_TYPE_MISMATCH);
+			 LARCH_METADATA_ERROR);
+	read_one_i64(db, "root.o.d.v", 300, &found);
+	assert_false(found);
+	/* the same through a string record: "x" is no INT64, 507, nothing written */
+	const char *m[] = {"v"}, *sv[] = {"x"};
+	assert_int_equal(larch_insert_string_record(db, "root.o.d", 300, m, sv, 1, 0, &err),
+			 LARCH_METADATA_ERROR);
+	assert_non_null(strstr(err.msg, "data type of root.o.d.v is not consistent"));
 	read_one_i64(db, "root.o.d.v", 300, &found);
 	assert_false(found);
 	/* delete [150, 250] removes t=200 and keeps t=100 */

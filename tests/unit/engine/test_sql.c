@@ -254,21 +254,21 @@ static void test_insert_conversion_to_registered_types(void **state)
 	series("root.sg.d.ts", "10:1700000000000;11:1000;");
 
 	/* refused values: the statement fails and writes nothing at all */
-	fails("insert into root.sg.d(time, l, i) values(20, 1, 'abc')", LARCH_DATA_TYPE_MISMATCH,
+	fails("insert into root.sg.d(time, l, i) values(20, 1, 'abc')", LARCH_METADATA_ERROR,
 	      "data type of root.sg.d.i is not consistent, registered type INT32, inserting type "
 	      "TEXT, timestamp 20");
-	fails("insert into root.sg.d(time, l, i) values(20, 1, 1.5)", LARCH_DATA_TYPE_MISMATCH,
+	fails("insert into root.sg.d(time, l, i) values(20, 1, 1.5)", LARCH_METADATA_ERROR,
 	      "registered type INT32");
 	fails("insert into root.sg.d(time, l, i) values(20, 1, 2147483648)",
-	      LARCH_DATA_TYPE_MISMATCH, "registered type INT32");
-	fails("insert into root.sg.d(time, l, b) values(20, 1, 2)", LARCH_DATA_TYPE_MISMATCH,
+	      LARCH_METADATA_ERROR, "registered type INT32");
+	fails("insert into root.sg.d(time, l, b) values(20, 1, 2)", LARCH_METADATA_ERROR,
 	      "registered type BOOLEAN");
-	fails("insert into root.sg.d(time, l, f) values(20, 1, 'x')", LARCH_DATA_TYPE_MISMATCH,
+	fails("insert into root.sg.d(time, l, f) values(20, 1, 'x')", LARCH_METADATA_ERROR,
 	      "registered type FLOAT");
 	fails("insert into root.sg.d(time, l, dt) values(20, 1, '2023-02-29')",
-	      LARCH_DATA_TYPE_MISMATCH, "registered type DATE");
+	      LARCH_METADATA_ERROR, "registered type DATE");
 	fails("insert into root.sg.d(time, l, new1) values(20, 1, 1), (21, 2, 'two')",
-	      LARCH_DATA_TYPE_MISMATCH, "root.sg.d.new1");
+	      LARCH_METADATA_ERROR, "root.sg.d.new1");
 	series("root.sg.d.l", "10:9000000000;11:-1;");
 	series("root.sg.d.new1", "missing"); /* not even created */
 }
@@ -293,9 +293,9 @@ static void test_insert_blob_literal(void **state)
 	/* refused: a plain string into BLOB, X'..' into a number; a bad literal
 	 * with its position; lower-case x starts no literal */
 	ok("create timeseries root.jv.d1.i INT32");
-	fails("insert into root.jv.d1(time, s_blob) values (9, 'abc')", LARCH_DATA_TYPE_MISMATCH,
+	fails("insert into root.jv.d1(time, s_blob) values (9, 'abc')", LARCH_METADATA_ERROR,
 	      "registered type BLOB, inserting type TEXT");
-	fails("insert into root.jv.d1(time, i) values (9, X'01')", LARCH_DATA_TYPE_MISMATCH,
+	fails("insert into root.jv.d1(time, i) values (9, X'01')", LARCH_METADATA_ERROR,
 	      "registered type INT32, inserting type BLOB, timestamp 9, value X'01'");
 	fails("insert into root.jv.d1(time, s_blob) values (9, X'012')", LARCH_SEMANTIC_ERROR,
 	      "line 1:48 Binary literal must contain an even number of digits");

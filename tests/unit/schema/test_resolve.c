@@ -78,10 +78,10 @@ static void test_auto_create(void **state)
 	assert_int_equal(r->types[0], TSFILE_INT64);
 	tsfile_type_t mixed[] = {TSFILE_INT64, TSFILE_STRING, TSFILE_DOUBLE};
 	r = write_req(s, "root.sg.d1", "s1,s2,s3", mixed, 0);
-	assert_int_equal(r->rc, LARCH_DATA_TYPE_MISMATCH);
+	assert_int_equal(r->rc, LARCH_METADATA_ERROR);
 	assert_string_equal(r->err.msg, "data type of root.sg.d1.s1 is not consistent, registered "
 			    "type INT32, inserting type INT64");
-	assert_int_equal(r->status[0], 614);
+	assert_int_equal(r->status[0], 507);
 	assert_int_equal(r->status[1], LARCH_OK); /* TEXT accepts STRING */
 	assert_int_equal(r->status[2], LARCH_OK); /* partial insert: s3 was created */
 	assert_int_equal(r->sids[0], 0);

@@ -325,7 +325,7 @@ static void test_template_on_write(void **state)
 	/* type checks apply to template series too */
 	tsfile_type_t bad[] = {TSFILE_TEXT};
 	schema_write_t w4 = {"root.sg1.e", 10, 1, n4, bad, 0};
-	expect_err(schema_resolve(s, &w4, &r, &e_), 614,
+	expect_err(schema_resolve(s, &w4, &r, &e_), 507,
 		   "data type of root.sg1.e.s4 is not consistent, registered type BOOLEAN, "
 		   "inserting type TEXT");
 	schema_close(s, NULL);
