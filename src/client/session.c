@@ -424,6 +424,16 @@ static int defs_init(defs_t *L, const larch_series_def_t *d, size_t n, int need_
 	return LARCH_OK;
 }
 
+/* defs_init (names required) for definitions sent under a named device or
+ * template: a NULL name is "no <what> given". */
+static int defs_init_named(defs_t *L, const char *name, const char *what,
+			   const larch_series_def_t *d, size_t n, larch_error_t *err)
+{
+	if (!name)
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, "no %s given", what);
+	return defs_init(L, d, n, 1, err);
+}
+
 /* list<map<string,string>>: the tags (or attributes) of every definition. */
 static void write_def_maps(rpc_writer_t *w, const void *p)
 {
@@ -486,11 +496,8 @@ int larch_session_create_aligned_timeseries(larch_session_t *s, const char *devi
 	defs_t L, La;
 	cl_field_t f[8];
 	size_t k = 0;
-	int rc;
+	int rc = defs_init_named(&L, device, "device", defs, n, err);
 
-	if (!device)
-		return err_set(err, LARCH_ILLEGAL_PARAMETER, "no device given");
-	rc = defs_init(&L, defs, n, 1, err);
 	if (rc)
 		return rc;
 	f[k++] = (cl_field_t){ .id = 2, .kind = CL_F_STR, .p = device };
@@ -595,11 +602,8 @@ int larch_session_create_template(larch_session_t *s, const char *name,
 {
 	buf_t blob = BUF_INIT;
 	defs_t L;
-	int rc;
+	int rc = defs_init_named(&L, name, "template name", defs, n, err);
 
-	if (!name)
-		return err_set(err, LARCH_ILLEGAL_PARAMETER, "no template name given");
-	rc = defs_init(&L, defs, n, 1, err);
 	if (rc)
 		return rc;
 	rc = template_blob(&blob, name, &L, aligned);
@@ -653,11 +657,8 @@ int larch_session_add_template_measurements(larch_session_t *s, const char *name
 	defs_t L, La;
 	cl_field_t f[8];
 	size_t k = 0;
-	int rc;
+	int rc = defs_init_named(&L, name, "template name", defs, n, err);
 
-	if (!name)
-		return err_set(err, LARCH_ILLEGAL_PARAMETER, "no template name given");
-	rc = defs_init(&L, defs, n, 1, err);
 	if (rc)
 		return rc;
 	f[k++] = (cl_field_t){ .id = 2, .kind = CL_F_STR, .p = name };
@@ -671,24 +672,29 @@ int larch_session_add_template_measurements(larch_session_t *s, const char *name
 	return rc;
 }
 
+/* A template call whose arguments are sessionId and two strings, a
+ * template name and a path, given here in the method's field order (ids 2
+ * and 3); either NULL is refused. */
+static int call_template_path(larch_session_t *s, const char *method, const char *str2,
+			      const char *str3, larch_error_t *err)
+{
+	cl_field_t f[] = { { .id = 2, .kind = CL_F_STR, .p = str2 },
+			   { .id = 3, .kind = CL_F_STR, .p = str3 } };
+	if (!str2 || !str3)
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, "template name and path needed");
+	return cl_call_status(s, method, f, 2, CL_WRAP, err);
+}
+
 int larch_session_set_template(larch_session_t *s, const char *name, const char *prefix,
 			       larch_error_t *err)
 {
-	cl_field_t f[] = { { .id = 2, .kind = CL_F_STR, .p = name },
-			   { .id = 3, .kind = CL_F_STR, .p = prefix } };
-	if (!name || !prefix)
-		return err_set(err, LARCH_ILLEGAL_PARAMETER, "template name and path needed");
-	return cl_call_status(s, "setSchemaTemplate", f, 2, CL_WRAP, err);
+	return call_template_path(s, "setSchemaTemplate", name, prefix, err);
 }
 
 int larch_session_unset_template(larch_session_t *s, const char *name, const char *prefix,
 				 larch_error_t *err)
 {
-	cl_field_t f[] = { { .id = 2, .kind = CL_F_STR, .p = prefix },
-			   { .id = 3, .kind = CL_F_STR, .p = name } };
-	if (!name || !prefix)
-		return err_set(err, LARCH_ILLEGAL_PARAMETER, "template name and path needed");
-	return cl_call_status(s, "unsetSchemaTemplate", f, 2, CL_WRAP, err);
+	return call_template_path(s, "unsetSchemaTemplate", prefix, name, err);
 }
 
 int larch_session_drop_template(larch_session_t *s, const char *name, larch_error_t *err)

@@ -89,23 +89,6 @@ static uint64_t name_hash(const char *s)
 	return h;
 }
 
-static int grow(arena_t *a, void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	void *n = arena_alloc(a, ncap * elem);
-	if (!n)
-		return -1;
-	if (*cap)
-		memcpy(n, *arr, *cap * elem);
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
 static char *format_name(q_plan_t *p, const ast_expr_t *e)
 {
 	buf_t b = BUF_INIT;
@@ -172,7 +155,7 @@ static int add_call(agg_q_t *q, const ast_expr_t *e, size_t *idx)
 	uint64_t h = name_hash(name);
 	if (q_map_get(&q->call_of_name, h, idx) && !strcmp(q->calls[*idx].name, name))
 		return q_map_put(&q->call_of_node, (uintptr_t)e, *idx) ? agg_oom(q->err) : 0;
-	if (grow(p->arena, (void **)&q->calls, &q->cap_calls, q->n_calls + 1, sizeof(agg_call_t)))
+	if (q_arena_grow(p->arena, (void **)&q->calls, &q->cap_calls, q->n_calls + 1, sizeof(agg_call_t)))
 		return agg_oom(q->err);
 	agg_call_t *c = &q->calls[q->n_calls];
 	memset(c, 0, sizeof(*c));
@@ -255,7 +238,7 @@ static int emit_out(q_plan_t *p, void *arg, ast_expr_t *inst, larch_error_t *err
 			       "alias '%s' can only be matched with one time series", a->rc->alias);
 	if ((rc = add_calls(q, inst, 0)))
 		return rc;
-	if (grow(p->arena, (void **)&q->outs, &q->cap_outs, q->n_outs + 1, sizeof(agg_out_t)))
+	if (q_arena_grow(p->arena, (void **)&q->outs, &q->cap_outs, q->n_outs + 1, sizeof(agg_out_t)))
 		return agg_oom(err);
 	agg_out_t *o = &q->outs[q->n_outs];
 	memset(o, 0, sizeof(*o));
@@ -1035,7 +1018,7 @@ static int emit_ct(q_plan_t *p, void *arg, ast_expr_t *inst, larch_error_t *err)
 
 	if (inst->n_list != 1 || inst->list[0]->kind != AST_E_PATH)
 		return err_set(err, LARCH_SEMANTIC_ERROR, "COUNT_TIME takes only * as its input");
-	if (grow(p->arena, (void **)&a->leaves, &a->cap, a->n + 1, sizeof(*a->leaves)))
+	if (q_arena_grow(p->arena, (void **)&a->leaves, &a->cap, a->n + 1, sizeof(*a->leaves)))
 		return agg_oom(err);
 	a->leaves[a->n++] = inst->list[0];
 	return LARCH_OK;
@@ -1062,8 +1045,8 @@ static int agg_run_count_time(agg_q_t *q, query_result_t **out)
 		return rc;
 	if (sel->where && !expr_is_time_only(sel->where) && (rc = q_analyze_where(p, q->err)))
 		return rc;
-	if (grow(p->arena, (void **)&q->calls, &q->cap_calls, 1, sizeof(agg_call_t)) ||
-	    grow(p->arena, (void **)&q->outs, &q->cap_outs, 1, sizeof(agg_out_t)))
+	if (q_arena_grow(p->arena, (void **)&q->calls, &q->cap_calls, 1, sizeof(agg_call_t)) ||
+	    q_arena_grow(p->arena, (void **)&q->outs, &q->cap_outs, 1, sizeof(agg_out_t)))
 		return agg_oom(q->err);
 	agg_call_t *c = &q->calls[0];
 	memset(c, 0, sizeof(*c));
@@ -1258,7 +1241,7 @@ static int dev_outs(agg_q_t *q, const q_dev_layout_t *L, size_t *first)
 		if (dp->having && (rc = add_calls(q, dp->having, 0)))
 			return rc;
 		for (size_t j = 0; j < dp->n_local; j++) {
-			if (grow(p->arena, (void **)&q->outs, &q->cap_outs, q->n_outs + 1,
+			if (q_arena_grow(p->arena, (void **)&q->outs, &q->cap_outs, q->n_outs + 1,
 				 sizeof(agg_out_t)))
 				return agg_oom(q->err);
 			agg_out_t *o = &q->outs[q->n_outs++];

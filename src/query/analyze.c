@@ -99,8 +99,10 @@ void q_map_free(q_map_t *m)
  * Plan and series
  *---------------------------------------------------------------------------*/
 
-/* Grow an arena array of elements of size `elem` to hold need entries. */
-static int grow(arena_t *a, void **arr, size_t *cap, size_t need, size_t elem)
+/* Grow an arena array of elements of size `elem` to hold need entries
+ * (capacity doubles from 16; the old entries are copied, the old block
+ * stays in the arena).  0 ok, -1 out of memory (the array is unchanged). */
+int q_arena_grow(arena_t *a, void **arr, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return 0;
@@ -153,7 +155,7 @@ static int plan_device(q_plan_t *p, const schema_series_info_t *info, size_t *id
 {
 	if (q_map_get(&p->by_dev, info->dev_id, idx))
 		return 0;
-	if (grow(p->arena, (void **)&p->devs, &p->cap_devs, p->n_devs + 1, sizeof(q_device_t)))
+	if (q_arena_grow(p->arena, (void **)&p->devs, &p->cap_devs, p->n_devs + 1, sizeof(q_device_t)))
 		return -1;
 	q_device_t *d = &p->devs[p->n_devs];
 	memset(d, 0, sizeof(*d));
@@ -215,7 +217,7 @@ int q_plan_add_series(q_plan_t *p, const schema_series_info_t *info, size_t *idx
 
 	if (q_map_get(&p->by_sid, info->sid, idx))
 		return LARCH_OK;
-	if (grow(p->arena, (void **)&p->series, &p->cap_series, p->n_series + 1,
+	if (q_arena_grow(p->arena, (void **)&p->series, &p->cap_series, p->n_series + 1,
 		 sizeof(q_series_t)) || plan_device(p, info, &dev))
 		goto oom;
 	q_series_t *s = &p->series[p->n_series];
@@ -226,7 +228,7 @@ int q_plan_add_series(q_plan_t *p, const schema_series_info_t *info, size_t *idx
 	if (series_names(p, s, info) || copy_tags(p, s, info))
 		goto oom;
 	q_device_t *d = &p->devs[dev];
-	if (grow(p->arena, (void **)&d->series, &d->cap, d->n + 1, sizeof(size_t)))
+	if (q_arena_grow(p->arena, (void **)&d->series, &d->cap, d->n + 1, sizeof(size_t)))
 		goto oom;
 	s->slot = d->n;
 	d->series[d->n++] = p->n_series;
@@ -273,7 +275,7 @@ static int match_cb(void *arg, const schema_series_info_t *info)
 			return 1;
 		}
 	}
-	if (grow(a->p->arena, (void **)&a->m->idx, &a->m->cap, a->m->n + 1, sizeof(size_t))) {
+	if (q_arena_grow(a->p->arena, (void **)&a->m->idx, &a->m->cap, a->m->n + 1, sizeof(size_t))) {
 		a->rc = err_set(a->err, LARCH_NO_MEMORY, "out of memory expanding paths");
 		return 1;
 	}
@@ -342,7 +344,7 @@ static int collect_leaves(q_plan_t *p, const ast_expr_t *e, leaves_t *l, int dep
 	if (!e || depth > AST_MAX_DEPTH)
 		return 0;
 	if (is_leaf(e)) {
-		if (grow(p->arena, (void **)&l->e, &l->cap, l->n + 1, sizeof(*l->e)))
+		if (q_arena_grow(p->arena, (void **)&l->e, &l->cap, l->n + 1, sizeof(*l->e)))
 			return -1;
 		l->e[l->n++] = e;
 		return 0;
@@ -487,7 +489,7 @@ static int emit_col(q_plan_t *p, void *arg, ast_expr_t *inst, larch_error_t *err
 	if (a->rc->alias && a->made)
 		return err_set(err, LARCH_SEMANTIC_ERROR,
 			       "alias '%s' can only be matched with one time series", a->rc->alias);
-	if (grow(p->arena, (void **)&p->cols, &p->cap_cols, p->n_cols + 1, sizeof(q_col_t)))
+	if (q_arena_grow(p->arena, (void **)&p->cols, &p->cap_cols, p->n_cols + 1, sizeof(q_col_t)))
 		return err_set(err, LARCH_NO_MEMORY, "out of memory expanding columns");
 	q_col_t *c = &p->cols[p->n_cols];
 	c->expr = inst;

@@ -403,7 +403,11 @@ int x_func_eval(const expr_t *x, size_t n, const larch_column_t *args, arena_t *
 
 /* Java's Double.toString / Float.toString: the shortest digits that read
  * back to the same value; plain notation for 1e-3 <= |v| < 1e7 with at
- * least one fractional digit, else d.dddE[-]n. */
+ * least one fractional digit, else d.dddE[-]n.  Java picks, among the
+ * shortest decimals, the closest to v, and when one digit would do, among
+ * those of one or two digits: so the search starts at two (Double.MIN_VALUE
+ * is 4.9E-324, not 5.0E-324; only subnormals differ from starting at one,
+ * every other value's two-digit rounding ends in 0 and is trimmed). */
 size_t x_format_java(double v, int is_float, char *out, size_t cap)
 {
 	char digits[40];
@@ -415,7 +419,7 @@ size_t x_format_java(double v, int is_float, char *out, size_t cap)
 		return (size_t)snprintf(out, cap, v > 0 ? "Infinity" : "-Infinity");
 	if (v == 0)
 		return (size_t)snprintf(out, cap, signbit(v) ? "-0.0" : "0.0");
-	for (prec = 1; prec <= 17; prec++) {
+	for (prec = 2; prec <= 17; prec++) {
 		snprintf(digits, sizeof(digits), "%.*e", prec - 1, v);
 		if (is_float ? strtof(digits, NULL) == (float)v : strtod(digits, NULL) == v)
 			break;

@@ -13,9 +13,7 @@
  * descending cursor, one range at a time from the newest.
  */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <strings.h>
 
 #include "query/query_int.h"
@@ -28,87 +26,8 @@ typedef struct last_row {
 } last_row_t;
 
 /*---------------------------------------------------------------------------
- * Value text (Java's Float.toString / Double.toString)
+ * Value text
  *---------------------------------------------------------------------------*/
-
-/* Shortest decimal significand of v (finite, > 0) that reads back to the
- * same float/double: digits without dot or trailing zeros, and exponent. */
-static void shortest(double v, int is_float, char *digits, int *exp10)
-{
-	char s[40];
-
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(s, sizeof(s), "%.*e", prec - 1, v);
-		double back = strtod(s, NULL);
-		if (is_float ? (float)back == (float)v : back == v)
-			break;
-	}
-	char *e = strchr(s, 'e');
-	size_t n = 0;
-	*exp10 = atoi(e + 1);
-	for (char *p = s; p < e; p++)
-		if (*p != '.')
-			digits[n++] = *p;
-	while (n > 1 && digits[n - 1] == '0')
-		n--;
-	digits[n] = 0;
-}
-
-/* Java's text of a float or double: plain for 1e-3 <= |v| < 1e7 (at
- * least one fractional digit), else d.dddE<n>. */
-static void java_number(double v, int is_float, char *out, size_t cap)
-{
-	char digits[40];
-	int e;
-	size_t o = 0;
-
-	if (isnan(v)) {
-		snprintf(out, cap, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		snprintf(out, cap, v < 0 ? "-Infinity" : "Infinity");
-		return;
-	}
-	if (signbit(v))
-		out[o++] = '-';
-	v = fabs(v);
-	if (v == 0) {
-		snprintf(out + o, cap - o, "0.0");
-		return;
-	}
-	shortest(v, is_float, digits, &e);
-	size_t nd = strlen(digits);
-	if (v >= 1e-3 && v < 1e7) {
-		if (e >= 0) {
-			for (int i = 0; i <= e; i++)
-				out[o++] = (size_t)i < nd ? digits[i] : '0';
-			out[o++] = '.';
-			if ((size_t)e + 1 < nd)
-				for (size_t i = (size_t)e + 1; i < nd; i++)
-					out[o++] = digits[i];
-			else
-				out[o++] = '0';
-		} else {
-			out[o++] = '0';
-			out[o++] = '.';
-			for (int i = -1; i > e; i--)
-				out[o++] = '0';
-			for (size_t i = 0; i < nd; i++)
-				out[o++] = digits[i];
-		}
-		out[o] = 0;
-		return;
-	}
-	out[o++] = digits[0];
-	out[o++] = '.';
-	if (nd > 1)
-		for (size_t i = 1; i < nd; i++)
-			out[o++] = digits[i];
-	else
-		out[o++] = '0';
-	snprintf(out + o, cap - o, "E%d", e);
-}
 
 /* The text of a value as IoTDB prints it, in arena memory. */
 static char *value_text(arena_t *a, const tsfile_value_t *v)
@@ -131,10 +50,10 @@ static char *value_text(arena_t *a, const tsfile_value_t *v)
 		snprintf(tmp, sizeof(tmp), "%" PRId64, v->v.i64);
 		break;
 	case TSFILE_FLOAT:
-		java_number(v->v.f, 1, tmp, sizeof(tmp));
+		x_format_java(v->v.f, 1, tmp, sizeof(tmp));
 		break;
 	case TSFILE_DOUBLE:
-		java_number(v->v.d, 0, tmp, sizeof(tmp));
+		x_format_java(v->v.d, 0, tmp, sizeof(tmp));
 		break;
 	case TSFILE_BLOB: {
 		char *s = arena_alloc(a, 2 * (size_t)v->v.bytes.len + 3);

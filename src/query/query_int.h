@@ -121,6 +121,11 @@ int q_bind_series(void *arg, const ast_path_t *path, size_t *input, tsfile_type_
 int q_slimit(const ast_select_t *sel, size_t n, size_t *first, size_t *count,
 	     larch_error_t *err);
 
+/* Grow the arena array *arr (of *cap elements of size elem) to hold need
+ * entries: capacity doubles from 16, old entries are copied.  0 ok, -1 out
+ * of memory (*arr and *cap unchanged).  (analyze.c) */
+int q_arena_grow(arena_t *a, void **arr, size_t *cap, size_t need, size_t elem);
+
 /* map helpers (analyze.c) */
 int q_map_put(q_map_t *m, uint64_t key, size_t val);     /* 0 ok, -1 oom */
 int q_map_get(const q_map_t *m, uint64_t key, size_t *val); /* 1 found */

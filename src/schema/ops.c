@@ -929,7 +929,9 @@ int ops_apply(schema_t *s, const uint8_t *p, size_t len, undo_t *undo, size_t nu
 		u->at = p + r.pos;
 		u->len = rd_left(&r);
 		u->op = rd_u8(&r);
-		if (rp && rp->ended)
+		/* inside the snapshot nothing may follow its end; the log that is
+		 * replayed after it (in_log) of course continues */
+		if (rp && rp->ended && !rp->in_log)
 			return corrupt(err, "operations after the snapshot end");
 		int rc = apply_one(s, &r, u->op, u, rp, err);
 		if (rc == LARCH_OK && !rd_ok(&r)) /* a destroying op read past the end */

@@ -4,102 +4,23 @@
  * in a fixed zone, and the rendering of a whole larch_result_t into rows.
  */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "query/expr.h"
 #include "sqltest.h"
 
-/* Shortest decimal digits of v (v finite, > 0) that read back to v (but
- * at least two, see below); as a float when is_float.  digits gets "d1d2...dn" (no trailing zeros), *e10
- * the exponent with v = d1.d2...dn x 10^e10. */
-static void shortest_digits(double v, int is_float, char *digits, int *e10)
-{
-	char s[FMT_MAX];
-	int max = is_float ? 9 : 17;
-	/* Java (JDK 19+) picks among the shortest decimals the closest to v,
-	 * and when one digit would do, among those of one or two digits: so
-	 * start at two (4.9E-324, not 5.0E-324). */
-	for (int p = 2; p <= max; p++) {
-		snprintf(s, sizeof s, "%.*e", p - 1, v);
-		double back = strtod(s, NULL);
-		if (is_float ? (float)back == (float)v : back == v)
-			break;
-	}
-	/* s is "d.ddde+XX" or "de+XX" */
-	char *e = strchr(s, 'e');
-	*e10 = atoi(e + 1);
-	size_t n = 0;
-	for (char *p = s; p < e; p++)
-		if (*p != '.')
-			digits[n++] = *p;
-	while (n > 1 && digits[n - 1] == '0')
-		n--;
-	digits[n] = '\0';
-}
-
-/* Java's layout of shortest digits: plain in [1e-3, 1e7), else d.dddE<n>;
- * at least one digit after the point either way. */
-static void java_layout(double v, int is_float, char *out)
-{
-	if (isnan(v)) {
-		strcpy(out, "NaN");
-		return;
-	}
-	char *o = out;
-	if (signbit(v))
-		*o++ = '-';
-	v = fabs(v);
-	if (isinf(v)) {
-		strcpy(o, "Infinity");
-		return;
-	}
-	if (v == 0) {
-		strcpy(o, "0.0");
-		return;
-	}
-	char d[FMT_MAX];
-	int e;
-	shortest_digits(v, is_float, d, &e);
-	int n = (int)strlen(d);
-	if (v >= 1e-3 && v < 1e7) {
-		if (e >= 0) {
-			for (int i = 0; i <= e; i++)
-				*o++ = i < n ? d[i] : '0';
-			*o++ = '.';
-			if (n > e + 1)
-				o += sprintf(o, "%s", d + e + 1);
-			else
-				*o++ = '0';
-		} else {
-			*o++ = '0';
-			*o++ = '.';
-			for (int i = 0; i < -e - 1; i++)
-				*o++ = '0';
-			o += sprintf(o, "%s", d);
-		}
-		*o = '\0';
-		return;
-	}
-	*o++ = d[0];
-	*o++ = '.';
-	if (n > 1)
-		o += sprintf(o, "%s", d + 1);
-	else
-		*o++ = '0';
-	sprintf(o, "E%d", e);
-}
-
+/* The query layer's x_format_java is the one implementation; fmt_selftest
+ * checks it against the Java runtime's outputs. */
 void fmt_java_double(double v, char *out)
 {
-	java_layout(v, 0, out);
+	x_format_java(v, 0, out, FMT_MAX);
 }
 
 void fmt_java_float(float v, char *out)
 {
-	java_layout((double)v, 1, out);
+	x_format_java((double)v, 1, out, FMT_MAX);
 }
 
 int fmt_parse_zone(const char *zone, int *offset_s)

@@ -1,60 +1,18 @@
 /* Unit tests for src/engine's schema statements (include/larch/larch.h):
  * databases, time series, TTL (persisted, reapplied on open) and the
  * canonical device path handed to storage. */
-#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <ftw.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/base.h"
 #include "larch/larch.h"
-
-static char dir[256];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/larch-ddl-test-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
-
-static larch_db_t *open_db(const larch_options_t *opt)
-{
-	larch_db_t *db = NULL;
-	larch_error_t err = {0};
-	int rc = larch_open(dir, opt, &db, &err);
-	if (rc)
-		fail_msg("larch_open: %d %s", rc, err.msg);
-	return db;
-}
-
-static void close_db(larch_db_t *db)
-{
-	larch_error_t err = {0};
-	if (larch_close(db, &err))
-		fail_msg("larch_close: %s", err.msg);
-}
+#include "../helpers/fixture.h"
 
 #define OK(call)                                                                   \
 	do {                                                                       \
@@ -109,7 +67,7 @@ static int64_t now_ms(void)
 static void test_backquoted_device_is_canonical(void **state)
 {
 	(void)state;
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	/* four spellings of one series: storage used to refuse the quoted ones */
 	put_i64(db, "root.sg.`d1`", "s1", 1, 10);
 	put_i64(db, "root.sg.d1", "`s1`", 2, 20);
@@ -131,11 +89,11 @@ static void test_backquoted_device_is_canonical(void **state)
 		if (pass == 0) {
 			OK(larch_flush(db, E));
 		} else if (pass == 1) {
-			close_db(db);
-			db = open_db(NULL);
+			fixture_close_db(db);
+			db = fixture_open_db(NULL);
 		}
 	}
-	close_db(db);
+	fixture_close_db(db);
 }
 
 /*---------------------------------------------------------------------------
@@ -160,7 +118,7 @@ static int ttl_cb(void *arg, const char *database, int64_t ttl)
 static void test_ttl_persisted_and_applied(void **state)
 {
 	(void)state;
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	int64_t now = now_ms(), t[8], v[8];
 	put_i64(db, "root.ln.d", "s", now - 10 * 3600000LL, 1); /* 10 hours old */
 	put_i64(db, "root.ln.d", "s", now, 2);
@@ -181,10 +139,10 @@ static void test_ttl_persisted_and_applied(void **state)
 	assert_int_equal(read_i64(db, "root.ln.d.s", t, v, 8), 1);
 	put_i64(db, "root.other.d", "s", now - 20 * 3600000LL, 5);
 	assert_int_equal(read_i64(db, "root.other.d.s", t, v, 8), 2);
-	close_db(db);
+	fixture_close_db(db);
 
 	/* recovered from the schema and handed to storage again */
-	db = open_db(NULL);
+	db = fixture_open_db(NULL);
 	assert_int_equal(read_i64(db, "root.ln.d.s", t, v, 8), 1);
 	assert_int_equal(v[0], 2);
 	ttl_seen_t seen = {0};
@@ -207,16 +165,16 @@ static void test_ttl_persisted_and_applied(void **state)
 	put_i64(db, "root.ln.d", "s", now - 20 * 3600000LL, 4);
 	assert_true(read_i64(db, "root.ln.d.s", t, v, 8) >= 2);
 	assert_int_equal(t[0], now - 20 * 3600000LL);
-	close_db(db);
+	fixture_close_db(db);
 
-	db = open_db(NULL);
+	db = fixture_open_db(NULL);
 	memset(&seen, 0, sizeof seen);
 	OK(larch_show_ttl(db, "root.**", ttl_cb, &seen, E));
 	assert_int_equal(seen.n, 2);
 	assert_int_equal(seen.ttl[0], 0);      /* root.ln: unset survived */
 	assert_int_equal(seen.ttl[1], 5000);   /* root.other */
 	assert_int_equal(read_i64(db, "root.other.d.s", t, v, 8), 0);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_ttl_in_microseconds(void **state)
@@ -226,7 +184,7 @@ static void test_ttl_in_microseconds(void **state)
 	larch_options_default(&opt);
 	opt.precision = LARCH_US;
 	opt.partition_interval = 7LL * 86400 * 1000000;
-	larch_db_t *db = open_db(&opt);
+	larch_db_t *db = fixture_open_db(&opt);
 	int64_t now_us = now_ms() * 1000, t[4], v[4];
 	put_i64(db, "root.us.d", "s", now_us - 30 * 60 * 1000000LL, 1); /* 30 min old */
 	put_i64(db, "root.us.d", "s", now_us - 2 * 3600 * 1000000LL, 2); /* 2 h old */
@@ -234,13 +192,13 @@ static void test_ttl_in_microseconds(void **state)
 	OK(larch_set_ttl(db, "root.us", 3600000, E));
 	assert_int_equal(read_i64(db, "root.us.d.s", t, v, 4), 1);
 	assert_int_equal(v[0], 1);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_ttl_errors(void **state)
 {
 	(void)state;
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	larch_error_t err = {0};
 	OK(larch_create_database(db, "root.ln", E));
 	assert_int_equal(larch_set_ttl(db, "root.ln", 0, &err), LARCH_ILLEGAL_PARAMETER);
@@ -259,7 +217,7 @@ static void test_ttl_errors(void **state)
 	OK(larch_show_ttl(db, NULL, ttl_cb, &seen, E));
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.ttl[0], 0);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 /*---------------------------------------------------------------------------
@@ -270,14 +228,14 @@ static int dir_exists(const char *sub)
 {
 	char p[512];
 	struct stat st;
-	snprintf(p, sizeof p, "%s/%s", dir, sub);
+	snprintf(p, sizeof p, "%s/%s", fixture_dir, sub);
 	return stat(p, &st) == 0;
 }
 
 static void test_create_and_drop_database(void **state)
 {
 	(void)state;
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	larch_error_t err = {0};
 	OK(larch_create_database(db, "root.sg1", E));
 	assert_int_equal(larch_create_database(db, "root.sg1", &err), LARCH_DATABASE_ALREADY_EXISTS);
@@ -307,12 +265,12 @@ static void test_create_and_drop_database(void **state)
 	/* created again: no old point comes back, before or after a reopen */
 	put_i64(db, "root.sg1.d", "s", 3, 3);
 	assert_int_equal(read_i64(db, "root.sg1.d.s", t, v, 4), 1);
-	close_db(db);
-	db = open_db(NULL);
+	fixture_close_db(db);
+	db = fixture_open_db(NULL);
 	assert_int_equal(read_i64(db, "root.sg1.d.s", t, v, 4), 1);
 	assert_int_equal(v[0], 3);
 	assert_int_equal(read_i64(db, "root.a.b.d.s", t, v, 4), 1); /* untouched */
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_create_timeseries(void **state)
@@ -321,7 +279,7 @@ static void test_create_timeseries(void **state)
 	larch_options_t opt;
 	larch_options_default(&opt);
 	opt.auto_create_schema = 0;
-	larch_db_t *db = open_db(&opt);
+	larch_db_t *db = fixture_open_db(&opt);
 	larch_error_t err = {0};
 	larch_series_def_t def = {NULL, TSFILE_INT64, -1, -1, NULL, NULL, 0, NULL, 0};
 	/* no database and no auto-creation */
@@ -372,19 +330,19 @@ static void test_create_timeseries(void **state)
 	assert_int_equal(read_i64(db, "root.x.ad.c", t, v, 4), -LARCH_PATH_NOT_EXIST);
 	assert_int_equal(larch_create_aligned_timeseries(db, "root.x.ad2", adefs, 0, &err),
 			 LARCH_ILLEGAL_PARAMETER);
-	close_db(db);
+	fixture_close_db(db);
 	/* persisted */
-	db = open_db(&opt);
+	db = fixture_open_db(&opt);
 	assert_int_equal(larch_create_timeseries(db, "root.x.d.s", &def, &err),
 			 LARCH_TIMESERIES_ALREADY_EXIST);
 	assert_int_equal(read_i64(db, "root.x.d.temp", t, v, 4), 1);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_delete_timeseries(void **state)
 {
 	(void)state;
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	larch_error_t err = {0};
 	for (int i = 0; i < 10; i++) {
 		put_i64(db, "root.y.d", "gone", i, i);
@@ -402,24 +360,31 @@ static void test_delete_timeseries(void **state)
 	/* created again: the old points do not come back */
 	put_i64(db, "root.y.d", "gone", 200, 200);
 	assert_int_equal(read_i64(db, "root.y.d.gone", t, v, 16), 1);
-	close_db(db);
-	db = open_db(NULL);
+	fixture_close_db(db);
+	db = fixture_open_db(NULL);
 	assert_int_equal(read_i64(db, "root.y.d.gone", t, v, 16), 1);
 	assert_int_equal(t[0], 200);
 	assert_int_equal(read_i64(db, "root.y.d.kept", t, v, 16), 10);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_backquoted_device_is_canonical, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ttl_persisted_and_applied, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ttl_in_microseconds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ttl_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_and_drop_database, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_timeseries, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_timeseries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backquoted_device_is_canonical, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_persisted_and_applied, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_in_microseconds, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_errors, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_and_drop_database, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_timeseries, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_timeseries, fixture_dir_setup,
+						fixture_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

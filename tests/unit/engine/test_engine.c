@@ -14,46 +14,7 @@
 
 #include "base/base.h"
 #include "larch/larch.h"
-
-static char dir[256];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/larch-engine-test-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
-
-static larch_db_t *open_db(const larch_options_t *opt)
-{
-	larch_db_t *db = NULL;
-	larch_error_t err = {0};
-	int rc = larch_open(dir, opt, &db, &err);
-	if (rc)
-		fail_msg("larch_open: %d %s", rc, err.msg);
-	return db;
-}
-
-static void close_db(larch_db_t *db)
-{
-	larch_error_t err = {0};
-	if (larch_close(db, &err))
-		fail_msg("larch_close: %s", err.msg);
-}
+#include "../helpers/fixture.h"
 
 /* Ten columns, one per data type, with every third row null in column c. */
 enum { ROWS = 1000, COLS = 10 };
@@ -172,7 +133,7 @@ static void test_roundtrip_all_types(void **state)
 	(void)state;
 	static sample_t s;
 	sample_fill(&s, 1000);
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	write_sample(db, "root.sg.d1", &s, 0);
 	write_sample(db, "root.sg.d2", &s, 1);
 	check_device(db, "root.sg.d1", &s, 1000); /* from memtables */
@@ -181,11 +142,11 @@ static void test_roundtrip_all_types(void **state)
 	assert_int_equal(larch_flush(db, &err), LARCH_OK);
 	check_device(db, "root.sg.d1", &s, 1000); /* from files */
 	check_device(db, "root.sg.d2", &s, 1000);
-	close_db(db);
-	db = open_db(NULL);
+	fixture_close_db(db);
+	db = fixture_open_db(NULL);
 	check_device(db, "root.sg.d1", &s, 1000); /* after reopening */
 	check_device(db, "root.sg.d2", &s, 1000);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_unflushed_data_survives_reopen(void **state)
@@ -196,12 +157,12 @@ static void test_unflushed_data_survives_reopen(void **state)
 	larch_options_t opt;
 	larch_options_default(&opt);
 	opt.wal_mode = LARCH_WAL_SYNC;
-	larch_db_t *db = open_db(&opt);
+	larch_db_t *db = fixture_open_db(&opt);
 	write_sample(db, "root.w.d", &s, 1);
-	close_db(db); /* close flushes; the WAL replay is the fault test's job */
-	db = open_db(&opt);
+	fixture_close_db(db); /* close flushes; the WAL replay is the fault test's job */
+	db = fixture_open_db(&opt);
 	check_device(db, "root.w.d", &s, 50000);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static int64_t read_one_i64(larch_db_t *db, const char *path, int64_t t, int *found)
@@ -227,7 +188,7 @@ static int64_t read_one_i64(larch_db_t *db, const char *path, int64_t t, int *fo
 static void test_overwrite_widen_delete(void **state)
 {
 	(void)state;
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	larch_error_t err = {0};
 	tsfile_point_t p = {"v", {TSFILE_INT64, 0, {.i64 = 5}}};
 	assert_int_equal(larch_insert_record(db, "root.o.d", 100, &p, 1, 0, &err), LARCH_OK);
@@ -262,12 +223,12 @@ static void test_overwrite_widen_delete(void **state)
 	read_one_i64(db, "root.o.d.v", 200, &found);
 	assert_false(found);
 	assert_int_equal(read_one_i64(db, "root.o.d.v", 100, &found), 7);
-	close_db(db);
-	db = open_db(NULL); /* the deletion is durable */
+	fixture_close_db(db);
+	db = fixture_open_db(NULL); /* the deletion is durable */
 	read_one_i64(db, "root.o.d.v", 200, &found);
 	assert_false(found);
 	assert_int_equal(read_one_i64(db, "root.o.d.v", 100, &found), 7);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_auto_create_off_and_errors(void **state)
@@ -276,7 +237,7 @@ static void test_auto_create_off_and_errors(void **state)
 	larch_options_t opt;
 	larch_options_default(&opt);
 	opt.auto_create_schema = 0;
-	larch_db_t *db = open_db(&opt);
+	larch_db_t *db = fixture_open_db(&opt);
 	larch_error_t err = {0};
 	tsfile_point_t p = {"v", {TSFILE_INT64, 0, {.i64 = 5}}};
 	assert_int_equal(larch_insert_record(db, "root.x.d", 1, &p, 1, 0, &err), LARCH_PATH_NOT_EXIST);
@@ -285,16 +246,16 @@ static void test_auto_create_off_and_errors(void **state)
 	assert_null(it);
 	tsfile_tablet_t empty = {"root.x.d", 0, NULL, 0, NULL};
 	assert_int_equal(larch_insert_tablet(db, &empty, 0, &err), LARCH_ILLEGAL_PARAMETER);
-	close_db(db);
+	fixture_close_db(db);
 	/* a directory made with ms precision is refused with ns */
 	larch_options_default(&opt);
 	opt.precision = LARCH_NS;
 	larch_db_t *db2 = NULL;
-	assert_int_equal(larch_open(dir, &opt, &db2, &err), LARCH_ILLEGAL_PARAMETER);
+	assert_int_equal(larch_open(fixture_dir, &opt, &db2, &err), LARCH_ILLEGAL_PARAMETER);
 	assert_null(db2);
 }
 
-/* Every TsFile under dir passes tsfile_check. */
+/* Every TsFile under fixture_dir passes tsfile_check. */
 static int files_checked;
 static int check_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -313,7 +274,7 @@ static void test_files_pass_check(void **state)
 {
 	(void)state;
 	static sample_t s;
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	for (int k = 0; k < 3; k++) {
 		sample_fill(&s, 1000 + k * 100000);
 		write_sample(db, "root.c.d1", &s, 0);
@@ -321,13 +282,13 @@ static void test_files_pass_check(void **state)
 		larch_error_t err = {0};
 		assert_int_equal(larch_flush(db, &err), LARCH_OK);
 	}
-	close_db(db);
+	fixture_close_db(db);
 	files_checked = 0;
-	nftw(dir, check_entry, 16, FTW_PHYS);
+	nftw(fixture_dir, check_entry, 16, FTW_PHYS);
 	assert_true(files_checked >= 3);
 }
 
-/* CRC of every file's path and bytes under dir, in a stable order. */
+/* CRC of every file's path and bytes under fixture_dir, in a stable order. */
 static uLong dir_crc;
 static int crc_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -349,7 +310,7 @@ static uLong tree_crc(void)
 {
 	dir_crc = crc32(0, NULL, 0);
 	/* nftw order is directory order; sort-free stability: run twice is equal */
-	nftw(dir, crc_entry, 16, FTW_PHYS);
+	nftw(fixture_dir, crc_entry, 16, FTW_PHYS);
 	return dir_crc;
 }
 
@@ -358,12 +319,12 @@ static void test_clean_restart_bit_for_bit(void **state)
 	(void)state;
 	static sample_t s;
 	sample_fill(&s, 777);
-	larch_db_t *db = open_db(NULL);
+	larch_db_t *db = fixture_open_db(NULL);
 	write_sample(db, "root.r.d", &s, 1);
-	close_db(db);
+	fixture_close_db(db);
 	uLong before = tree_crc();
-	db = open_db(NULL);
-	close_db(db);
+	db = fixture_open_db(NULL);
+	fixture_close_db(db);
 	uLong after = tree_crc();
 	assert_int_equal(before, after);
 }
@@ -371,12 +332,18 @@ static void test_clean_restart_bit_for_bit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roundtrip_all_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unflushed_data_survives_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_overwrite_widen_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_auto_create_off_and_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_files_pass_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clean_restart_bit_for_bit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_all_types, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_unflushed_data_survives_reopen, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_overwrite_widen_delete, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_auto_create_off_and_errors, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_files_pass_check, fixture_dir_setup,
+						fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_clean_restart_bit_for_bit, fixture_dir_setup,
+						fixture_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,15 +17,10 @@
 
 #include "base/base.h"
 #include "larch/larch.h"
+#include "../helpers/fixture.h"
 
 enum { DEVICES = 200, SENSORS = 500 };
 #define MAX_BYTES_PER_SERIES 64.0
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
 
 static double bytes_per_series(larch_db_t *db, int aligned, int64_t t)
 {
@@ -53,14 +48,12 @@ static double bytes_per_series(larch_db_t *db, int aligned, int64_t t)
 static void test_bytes_per_series_after_flush(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/larch-memory-test-XXXXXX";
-	assert_non_null(mkdtemp(dir));
 	larch_options_t opt;
 	larch_options_default(&opt);
 	opt.wal_mode = LARCH_WAL_OFF;
 	larch_db_t *db;
 	larch_error_t err = {0};
-	assert_int_equal(larch_open(dir, &opt, &db, &err), LARCH_OK);
+	assert_int_equal(larch_open(fixture_dir, &opt, &db, &err), LARCH_OK);
 	assert_int_equal(larch_flush(db, &err), LARCH_OK);
 	double non_aligned = bytes_per_series(db, 0, 1);
 	double aligned = bytes_per_series(db, 1, 1);
@@ -78,18 +71,18 @@ static void test_bytes_per_series_after_flush(void **state)
 	assert_int_equal(larch_close(db, &err), LARCH_OK);
 	/* after a restart: the schema only */
 	size_t before = mem_used();
-	assert_int_equal(larch_open(dir, &opt, &db, &err), LARCH_OK);
+	assert_int_equal(larch_open(fixture_dir, &opt, &db, &err), LARCH_OK);
 	double reopened = (double)(mem_used() - before) / (2.0 * DEVICES * SENSORS);
 	print_message("bytes per series after reopen: %.1f\n", reopened);
 	assert_true(reopened < MAX_BYTES_PER_SERIES);
 	assert_int_equal(larch_close(db, &err), LARCH_OK);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bytes_per_series_after_flush),
+		cmocka_unit_test_setup_teardown(test_bytes_per_series_after_flush,
+						fixture_dir_setup, fixture_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,43 +17,23 @@
 
 #include "base/base.h"
 #include "larch/larch.h"
+#include "../helpers/fixture.h"
 
-static char dir[256];
 static larch_db_t *db;
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static larch_db_t *open_with(const larch_options_t *opt)
-{
-	larch_db_t *d = NULL;
-	larch_error_t err = {0};
-	if (larch_open(dir, opt, &d, &err))
-		fail_msg("larch_open: %s", err.msg);
-	return d;
-}
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/larch-sql-test-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	db = open_with(NULL);
+	fixture_dir_setup(state);
+	db = fixture_open_db(NULL);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	larch_error_t err = {0};
-	if (db && larch_close(db, &err))
-		fail_msg("larch_close: %s", err.msg);
+	if (db)
+		fixture_close_db(db);
 	db = NULL;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	return fixture_dir_teardown(state);
 }
 
 static const larch_exec_opts_t opts_now = {NULL, 1000};
@@ -407,7 +387,7 @@ static void test_insert_auto_create_off(void **state)
 	larch_options_t opt;
 	larch_options_default(&opt);
 	opt.auto_create_schema = 0;
-	db = open_with(&opt);
+	db = fixture_open_db(&opt);
 	ok("create database root.sg");
 	ok("create timeseries root.sg.d.s1 INT64");
 	fails("insert into root.sg.d(time, s1, s2) values(1, 1, 2)", LARCH_PATH_NOT_EXIST,

@@ -21,30 +21,15 @@
 
 #include "base/base.h"
 #include "larch/larch.h"
+#include "../helpers/fixture.h"
 #include "../helpers/hex.h"
 
-static char dir[256];
 static char users_path[300];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/larch-users-test-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(users_path, sizeof users_path, "%s/users", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_dir_setup(state);
+	snprintf(users_path, sizeof users_path, "%s/users", fixture_dir);
 	return 0;
 }
 
@@ -57,7 +42,7 @@ static larch_db_t *open_with(const char *root_password)
 	opt.wal_mode = LARCH_WAL_OFF;
 	if (root_password)
 		snprintf(opt.root_password, sizeof opt.root_password, "%s", root_password);
-	int rc = larch_open(dir, &opt, &db, &err);
+	int rc = larch_open(fixture_dir, &opt, &db, &err);
 	if (rc)
 		fail_msg("larch_open: %d %s", rc, err.msg);
 	return db;
@@ -66,13 +51,6 @@ static larch_db_t *open_with(const char *root_password)
 static larch_db_t *open_db(void)
 {
 	return open_with(NULL);
-}
-
-static void close_db(larch_db_t *db)
-{
-	larch_error_t err = {0};
-	if (larch_close(db, &err))
-		fail_msg("larch_close: %s", err.msg);
 }
 
 /* Status of larch_user_check (message checked for failures). */
@@ -158,7 +136,7 @@ static void test_new_directory_has_root(void **state)
 	assert_int_equal(check(db, "nobody", "root"), LARCH_WRONG_LOGIN_PASSWORD);
 	assert_int_equal(check(db, NULL, "root"), LARCH_WRONG_LOGIN_PASSWORD);
 	assert_string_equal(list(db), "root");
-	close_db(db);
+	fixture_close_db(db);
 	struct stat st;
 	assert_int_equal(stat(users_path, &st), 0);
 	assert_int_equal(st.st_mode & 077, 0);   /* hashes are not world-readable */
@@ -170,12 +148,12 @@ static void test_root_password_option(void **state)
 	larch_db_t *db = open_with("s3cret!!");
 	assert_int_equal(check(db, "root", "root"), LARCH_WRONG_LOGIN_PASSWORD);
 	assert_int_equal(check(db, "root", "s3cret!!"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 	/* an existing directory keeps its users whatever the option says */
 	db = open_with("other-pw");
 	assert_int_equal(check(db, "root", "other-pw"), LARCH_WRONG_LOGIN_PASSWORD);
 	assert_int_equal(check(db, "root", "s3cret!!"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_root_password_option_illegal(void **state)
@@ -186,7 +164,7 @@ static void test_root_password_option_illegal(void **state)
 	larch_error_t err = {0};
 	larch_options_default(&opt);
 	snprintf(opt.root_password, sizeof opt.root_password, "abc");
-	assert_int_equal(larch_open(dir, &opt, &db, &err), LARCH_ILLEGAL_PARAMETER);
+	assert_int_equal(larch_open(fixture_dir, &opt, &db, &err), LARCH_ILLEGAL_PARAMETER);
 	assert_null(db);
 	assert_non_null(strstr(err.msg, "root_password"));
 	size_t n;
@@ -224,7 +202,7 @@ static void test_create_check_drop(void **state)
 	assert_int_equal(create(db, "alice", "second-pw"), LARCH_OK);
 	assert_int_equal(check(db, "alice", "alice-pw"), LARCH_WRONG_LOGIN_PASSWORD);
 	assert_int_equal(check(db, "alice", "second-pw"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_set_password(void **state)
@@ -243,7 +221,7 @@ static void test_set_password(void **state)
 			 LARCH_USER_NOT_EXIST);
 	assert_int_equal(larch_user_set_password(db, "user1", "abc", &err), LARCH_ILLEGAL_PARAMETER);
 	assert_int_equal(check(db, "user1", "second-pw"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 /* IoTDB 2.0 (AuthUtils): 4 to 32 characters, no spaces, letters, digits
@@ -277,7 +255,7 @@ static void test_rules(void **state)
 				"-_!@#$%^&*()+=ABCxyz0123456789ab"), LARCH_OK);
 	assert_int_equal(check(db, "12345678901234567890123456789012",
 			       "-_!@#$%^&*()+=ABCxyz0123456789ab"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_persistence(void **state)
@@ -293,7 +271,7 @@ static void test_persistence(void **state)
 	}
 	assert_int_equal(larch_user_drop(db, "user07", &err), LARCH_OK);
 	assert_int_equal(larch_user_set_password(db, "user03", "changed3", &err), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 
 	db = open_db();
 	for (int i = 0; i < 20; i++) {
@@ -304,7 +282,7 @@ static void test_persistence(void **state)
 	}
 	assert_int_equal(check(db, "user03", "changed3"), LARCH_OK);
 	assert_int_equal(check(db, "root", "root"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 /* The file's hashes are PBKDF2-HMAC-SHA256 of the password as the file
@@ -314,7 +292,7 @@ static void test_file_format(void **state)
 	(void)state;
 	larch_db_t *db = open_db();
 	assert_int_equal(create(db, "alice", "alice-pw"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 	size_t n;
 	const char *s = read_file(users_path, &n);
 	assert_non_null(s);
@@ -350,7 +328,7 @@ static void test_corrupted_file(void **state)
 	(void)state;
 	larch_db_t *db = open_db();
 	assert_int_equal(create(db, "alice", "alice-pw"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 	size_t n;
 	char good[4096];
 	const char *s = read_file(users_path, &n);
@@ -387,7 +365,7 @@ static void test_corrupted_file(void **state)
 		write_file(users_path, cases[i], lens[i]);
 		larch_db_t *d = NULL;
 		larch_error_t err = {0};
-		int rc = larch_open(dir, NULL, &d, &err);
+		int rc = larch_open(fixture_dir, NULL, &d, &err);
 		if (rc != LARCH_CORRUPTED)
 			fail_msg("%s: larch_open gave %d (%s)", what[i], rc, err.msg);
 		assert_null(d);
@@ -403,20 +381,20 @@ static void test_corrupted_file(void **state)
 	write_file(users_path, bad, n);
 	larch_error_t err = {0};
 	larch_db_t *d = NULL;
-	assert_int_equal(larch_open(dir, NULL, &d, &err), LARCH_CORRUPTED);
+	assert_int_equal(larch_open(fixture_dir, NULL, &d, &err), LARCH_CORRUPTED);
 	assert_non_null(strstr(err.msg, "line 2"));
 	memcpy(bad, good, n);
 	char *salt = strstr(bad, " 20000 ");
 	assert_non_null(salt);
 	salt[7] = (char)(salt[7] >= 'a' ? salt[7] - 32 : 'G');
 	write_file(users_path, bad, n);
-	assert_int_equal(larch_open(dir, NULL, &d, &err), LARCH_CORRUPTED);
+	assert_int_equal(larch_open(fixture_dir, NULL, &d, &err), LARCH_CORRUPTED);
 	/* the good file opens again, every user intact */
 	write_file(users_path, good, n);
 	db = open_db();
 	assert_int_equal(check(db, "alice", "alice-pw"), LARCH_OK);
 	assert_int_equal(check(db, "root", "root"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 /*---------------------------------------------------------------------------
@@ -495,7 +473,7 @@ static void test_sql_root(void **state)
 			 LARCH_OK);
 	larch_result_free(r);
 	assert_int_equal(check(db, "embedded", "emb-pw1"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 static void test_sql_non_root(void **state)
@@ -525,7 +503,7 @@ static void test_sql_non_root(void **state)
 	assert_int_equal(exec_as(db, "alice", "CREATE DATABASE root.sg", &err), LARCH_OK);
 	assert_int_equal(exec_as(db, "alice", "INSERT INTO root.sg.d(time, s) VALUES (1, 2)", &err),
 			 LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 /*---------------------------------------------------------------------------
@@ -588,22 +566,22 @@ static void test_oom(void **state)
 	}
 	assert_true(listed);
 	assert_string_equal(list(db), "fresh,root");
-	close_db(db);
+	fixture_close_db(db);
 	/* opening (parsing the file) under failures: an error or success, never a crash */
 	for (long k = 0; k < 40; k++) {
 		larch_error_t err = {0};
 		larch_db_t *d = NULL;
 		mem_fail_after(k);
-		int rc = larch_open(dir, NULL, &d, &err);
+		int rc = larch_open(fixture_dir, NULL, &d, &err);
 		mem_fail_after(-1);
 		if (rc == LARCH_OK)
-			close_db(d);
+			fixture_close_db(d);
 		else
 			assert_null(d);
 	}
 	db = open_db();
 	assert_int_equal(check(db, "fresh", "fresh-pw"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 /*---------------------------------------------------------------------------
@@ -649,30 +627,30 @@ static void test_concurrent(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(w[i].failures, 0);
 	}
-	close_db(db);
+	fixture_close_db(db);
 	db = open_db();
 	assert_string_equal(list(db), "root,w0_u0,w0_u2,w0_u4,w1_u0,w1_u2,w1_u4,w2_u0,w2_u2,w2_u4,"
 				      "w3_u0,w3_u2,w3_u4");
 	assert_int_equal(check(db, "w2_u4", "pw2-4!"), LARCH_OK);
-	close_db(db);
+	fixture_close_db(db);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_new_directory_has_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_root_password_option, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_root_password_option_illegal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_check_drop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_password, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupted_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_non_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_directory_has_root, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_root_password_option, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_root_password_option_illegal, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_check_drop, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_set_password, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_rules, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_persistence, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_format, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupted_file, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_sql_root, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_sql_non_root, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_oom, setup, fixture_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent, setup, fixture_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -273,6 +273,8 @@ static void test_java_format(void **state)
 		{ 0.001, 0, "0.001" }, { 0.0001, 0, "1.0E-4" }, { -2.5e-5, 0, "-2.5E-5" },
 		{ 123456.7, 0, "123456.7" }, { 0.0, 0, "0.0" }, { 1.1f, 1, "1.1" },
 		{ 3.4028235e38f, 1, "3.4028235E38" },
+		/* subnormal minima: Java prints the closer two-digit decimal */
+		{ 4.9e-324, 0, "4.9E-324" }, { 1.4e-45f, 1, "1.4E-45" },
 	};
 	char buf[64];
 

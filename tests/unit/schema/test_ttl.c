@@ -1,42 +1,17 @@
 /* Unit tests for the schema's per-database TTL (schema_ttl_set): which
  * databases a path designates, IoTDB's errors, persistence through the log
  * and through a snapshot, and the TTL going with a dropped database. */
-#define _GNU_SOURCE
-#include <ftw.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "schema_test.h"
-
-static char dir[256];
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/larch-schema-ttl-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
+#include "../helpers/fixture.h"
 
 static schema_t *open_dir(void)
 {
 	schema_t *s = NULL;
 	larch_error_t err = {0, ""};
-	if (schema_open(dir, NULL, &s, &err))
+	if (schema_open(fixture_dir, NULL, &s, &err))
 		fail_msg("schema_open: %s", err.msg);
 	return s;
 }
@@ -121,7 +96,7 @@ static void test_persisted_in_log_and_snapshot(void **state)
 	if (pid == 0) {
 		schema_t *c = NULL;
 		larch_error_t err = {0, ""};
-		int bad = schema_open(dir, NULL, &c, &err) ||
+		int bad = schema_open(fixture_dir, NULL, &c, &err) ||
 			  schema_db_create(c, "root.a", NULL, &err) ||
 			  schema_db_create(c, "root.b", NULL, &err) ||
 			  schema_db_create(c, "root.c", NULL, &err) ||
@@ -162,7 +137,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_designation_and_errors),
-		cmocka_unit_test_setup_teardown(test_persisted_in_log_and_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_persisted_in_log_and_snapshot, fixture_dir_setup,
+						fixture_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1082,7 +1082,7 @@ static void test_compressible_pages(void **state)
 	assert_int_equal(tsfile_writer_close(w, &err), LARCH_OK);
 	tsfile_reader_t *r = open_ok(path);
 	for (size_t c = 0; c < 6; c++) {
-		char q[32];
+		char q[96];
 		snprintf(q, sizeof q, "root.z.d.%s", names[c]);
 		const char *pp[] = {q};
 		rows_t got = {0};
