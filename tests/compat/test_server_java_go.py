@@ -12,9 +12,8 @@ fresh data directory, SIGTERM and a clean exit checked at teardown):
 
 Each program prints one line per client call it exercises, "PASS <step>" or
 "FAIL <step>: <reason>", comparing every value read back with a model of what was written.
-Every step is one test here, so the report lists which client calls work. Steps that fail
-because of a known larchd bug are xfail (strict) with the entry of /work/notes/server-bugs.md
-in the reason; fixing the bug turns them into XPASS failures until the marker goes.
+Every step is one test here, so the report lists which client calls work; all of them are
+expected to pass.
 
 Builds are cached: Maven compiles offline from ~/.m2 when it can (online otherwise) into
 <build>/compat-clients/java, Go builds from its module and build caches into
@@ -33,15 +32,6 @@ JAVA_DIR = os.path.join(ROOT, "tests", "compat", "java")
 GO_DIR = os.path.join(ROOT, "tests", "compat", "go")
 OUT = os.path.join(os.path.dirname(bin_dir()), "compat-clients")
 LINE = re.compile(r"^(PASS|FAIL) (.+?)(?:: (.*))?$")
-BUGS = "/work/notes/server-bugs.md"
-
-
-def _known(step, entry):
-    """A step that fails because of server-bugs.md entry `entry` (strict xfail)."""
-    return pytest.param(step, marks=pytest.mark.xfail(
-        reason=f"larchd bug, {BUGS} '{entry}'", strict=True))
-
-
 
 SESSION_STEPS = [
     "open", "createDatabase", "createTimeseries", "createAlignedTimeseries",

@@ -7,9 +7,7 @@ documented behaviour toward its clients (column names, types, status codes,
 null handling) and from the values written: every value read back is compared
 exactly with the value sent.
 
-Open server bugs are listed in /work/notes/server-bugs.md; a test that fails
-because of one is marked xfail with a reason naming that file. A known bug in
-the client itself (the SQLAlchemy compiler) is marked xfail(strict) with the
+A known bug in the client itself (the SQLAlchemy compiler) is marked xfail(strict) with the
 exception it raises before any byte reaches the server.
 """
 import contextlib
