@@ -43,4 +43,8 @@ void users_free(struct users *u);
 int engine_series_codes(larch_db_t *db, uint32_t sid, uint32_t db_id, tsfile_encoding_t *enc,
 			tsfile_codec_t *codec, const char **db_name, larch_error_t *err);
 
+/* 'yyyy-MM-dd' (n bytes, years 1000-9999, a real calendar day) as the
+ * DATE value yyyymmdd, or -1 (strrec.c; SQL INSERT uses it too). */
+int32_t engine_parse_date(const char *s, size_t n);
+
 #endif

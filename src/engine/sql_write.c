@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "query/expr.h"
 #include "sql_int.h"
 
 /*---------------------------------------------------------------------------
@@ -127,24 +128,6 @@ static int lit_infer_type(const lit_t *l)
 	}
 }
 
-/* 'yyyy-MM-dd' -> yyyymmdd, or -1. */
-static int32_t parse_date(const char *s, size_t n)
-{
-	int y, m, d, used = 0;
-	char buf[16];
-	if (n >= sizeof buf)
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || (size_t)used != n)
-		return -1;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
-		return -1;
-	return y * 10000 + m * 100 + d;
-}
-
 /* The bytes of a BLOB value: a binary literal's, or those of a string
  * holding one (IoTDB reads the string's content as X'..' too); -1 for
  * anything else. */
@@ -232,7 +215,7 @@ static int lit_convert(sql_exec_t *x, const lit_t *l, tsfile_type_t t, void *dst
 		return blob_value(x, l, (tsfile_bytes_t *)dst);
 	case TSFILE_DATE: {
 		const char *s = l->kind == LIT_STRING ? l->text : l->raw_date;
-		int32_t d = s ? parse_date(s, strlen(s)) : -1;
+		int32_t d = s ? engine_parse_date(s, strlen(s)) : -1;
 		if (d < 0)
 			return -1;
 		*(int32_t *)dst = d;
@@ -499,91 +482,59 @@ static int mentions_time(const ast_expr_t *e, int depth)
 	return 0;
 }
 
-/* [*lo, *hi] &= the range of one atomic time comparison "time op v". */
-static void range_apply(ast_op_t op, int64_t v, int64_t *lo, int64_t *hi, int *empty)
+/* A time bound of a DELETE condition: no reference to time itself, and
+ * evaluable as a time (else query_eval_time's error). */
+static int delete_bound_ok(sql_exec_t *x, const ast_expr_t *c, larch_error_t *err)
 {
-	switch (op) {
-	case AST_OP_EQ: *lo = LR_MAX(*lo, v); *hi = LR_MIN(*hi, v); break;
-	case AST_OP_GE: *lo = LR_MAX(*lo, v); break;
-	case AST_OP_LE: *hi = LR_MIN(*hi, v); break;
-	case AST_OP_GT:
-		if (v == INT64_MAX)
-			*empty = 1;
-		else
-			*lo = LR_MAX(*lo, v + 1);
-		break;
-	case AST_OP_LT:
-		if (v == INT64_MIN)
-			*empty = 1;
-		else
-			*hi = LR_MIN(*hi, v - 1);
-		break;
-	default: break;
-	}
-	if (*lo > *hi)
-		*empty = 1;
+	int64_t ignored;
+
+	if (mentions_time(c, 0))
+		return err_set(err, LARCH_ILLEGAL_PARAMETER, DELETE_RANGE_MSG);
+	return expr_is_time_only(c) ? LARCH_OK : query_eval_time(&x->ctx, c, &ignored, err);
 }
 
-static ast_op_t op_mirror(ast_op_t op)
+/* Check the shape IoTDB allows in DELETE ... WHERE: atomic time
+ * comparisons (not !=) and BETWEEN, joined by AND; anything else is
+ * IoTDB's 303.  The range itself comes from expr_time_ranges. */
+static int delete_where_check(sql_exec_t *x, const ast_expr_t *e, int depth, larch_error_t *err)
 {
-	switch (op) {
-	case AST_OP_LT: return AST_OP_GT;
-	case AST_OP_LE: return AST_OP_GE;
-	case AST_OP_GT: return AST_OP_LT;
-	case AST_OP_GE: return AST_OP_LE;
-	default:        return op;
-	}
-}
+	int rc;
 
-/* Intersect [*lo, *hi] with the time range of e: AND of atomic time
- * comparisons and BETWEEN.  Anything else is IoTDB's 303. */
-static int delete_range(sql_exec_t *x, const ast_expr_t *e, int64_t *lo, int64_t *hi, int *empty,
-			int depth, larch_error_t *err)
-{
 	if (depth > AST_MAX_DEPTH)
 		return err_set(err, LARCH_ILLEGAL_PARAMETER, DELETE_RANGE_MSG);
-	int rc;
 	if (e->kind == AST_E_BINARY && e->op == AST_OP_AND) {
-		if ((rc = delete_range(x, e->a, lo, hi, empty, depth + 1, err)))
-			return rc;
-		return delete_range(x, e->b, lo, hi, empty, depth + 1, err);
+		rc = delete_where_check(x, e->a, depth + 1, err);
+		return rc ? rc : delete_where_check(x, e->b, depth + 1, err);
 	}
-	int64_t v, w;
 	if (e->kind == AST_E_BETWEEN && !e->negated && e->a->kind == AST_E_TIME) {
-		if ((rc = query_eval_time(&x->ctx, e->b, &v, err)) ||
-		    (rc = query_eval_time(&x->ctx, e->c, &w, err)))
-			return rc;
-		range_apply(AST_OP_GE, v, lo, hi, empty);
-		range_apply(AST_OP_LE, w, lo, hi, empty);
-		return LARCH_OK;
+		rc = delete_bound_ok(x, e->b, err);
+		return rc ? rc : delete_bound_ok(x, e->c, err);
 	}
 	if (e->kind == AST_E_BINARY && e->op >= AST_OP_EQ && e->op <= AST_OP_GE &&
-	    e->op != AST_OP_NE) {
-		int left = e->a->kind == AST_E_TIME, right = e->b->kind == AST_E_TIME;
-		if (left != right) {
-			const ast_expr_t *c = left ? e->b : e->a;
-			if (!mentions_time(c, 0)) {
-				if ((rc = query_eval_time(&x->ctx, c, &v, err)))
-					return rc;
-				range_apply(left ? e->op : op_mirror(e->op), v, lo, hi, empty);
-				return LARCH_OK;
-			}
-		}
-	}
+	    e->op != AST_OP_NE && (e->a->kind == AST_E_TIME) != (e->b->kind == AST_E_TIME))
+		return delete_bound_ok(x, e->a->kind == AST_E_TIME ? e->b : e->a, err);
 	return err_set(err, LARCH_ILLEGAL_PARAMETER, DELETE_RANGE_MSG);
 }
 
 int sql_delete_data(sql_exec_t *x, const ast_stmt_t *st, larch_error_t *err)
 {
 	int64_t lo = INT64_MIN, hi = INT64_MAX;
-	int empty = 0, rc;
+	int rc;
 	if (st->where) {
+		time_range_t *r;
+		size_t nr;
 		if (!mentions_time(st->where, 0))
 			return err_set(err, LARCH_ILLEGAL_PARAMETER, DELETE_VALUE_MSG);
-		if ((rc = delete_range(x, st->where, &lo, &hi, &empty, 0, err)))
+		if ((rc = delete_where_check(x, st->where, 0, err)) ||
+		    (rc = expr_time_ranges(&x->ctx, st->where, x->arena, &r, &nr, err)))
 			return rc;
+		if (!nr)
+			return LARCH_OK;  /* an empty range deletes nothing */
+		/* an AND of comparisons is one interval */
+		lo = r[0].start;
+		hi = r[0].end;
 	}
-	if (empty || st->n_paths == 0)
+	if (st->n_paths == 0)
 		return LARCH_OK;
 	/* a path names its series and everything below it (p and p.**) */
 	const char **pats = arena_alloc(x->arena, 2 * st->n_paths * sizeof(*pats));

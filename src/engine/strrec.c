@@ -82,18 +82,22 @@ static int parse_float(const char *s, float *out)
 	return 1;
 }
 
-static int parse_date(const char *s, int32_t *out)
+int32_t engine_parse_date(const char *s, size_t n)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	char buf[16];
 	int y, m, d, used = 0;
 
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || s[used] || m < 1 || m > 12 ||
-	    d < 1 || d > mdays[m - 1])
-		return 0;
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (sscanf(buf, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || (size_t)used != n ||
+	    y < 1000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -1;
 	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 0;
-	*out = y * 10000 + m * 100 + d;
-	return 1;
+		return -1;
+	return y * 10000 + m * 100 + d;
 }
 
 /* Convert text s to type t into *v; 0 when it does not convert. */
@@ -123,7 +127,8 @@ static int convert(const char *s, tsfile_type_t t, tsfile_value_t *v)
 	case TSFILE_DOUBLE:
 		return parse_double(s, &v->v.d);
 	case TSFILE_DATE:
-		return parse_date(s, &v->v.i32);
+		v->v.i32 = engine_parse_date(s, strlen(s));
+		return v->v.i32 >= 0;
 	default:
 		v->v.bytes.ptr = s;
 		v->v.bytes.len = (uint32_t)strlen(s);

@@ -161,79 +161,96 @@ static const larch_block_t *with_times(session_t *ss, const larch_block_t *b, la
 	return tmp;
 }
 
-/* Encode up to `fetch` rows as V2 TsBlocks into *bins (arena array). */
-static int batch_v2(session_t *ss, query_t *q, size_t fetch, rpc_bin_t **bins, size_t *n_bins,
-		    larch_error_t *err)
-{
-	buf_t *blob = &ss->blob;
-	size_t *offs = NULL, n = 0, cap = 0, rows = 0;
-	int rc = LARCH_OK;
+/* Where query_batch hands its row slices: a V2 or V1 encoder. */
+typedef int (*batch_sink_fn)(void *arg, const larch_block_t *b, size_t off, size_t n,
+			     larch_error_t *err);
 
-	blob->len = 0;
+/* Hand up to `fetch` rows of q to sink, one slice of a block at a time;
+ * afterwards q->done tells whether rows remain. */
+static int query_batch(session_t *ss, query_t *q, size_t fetch, batch_sink_fn sink, void *arg,
+		       larch_error_t *err)
+{
+	size_t rows = 0;
+
 	while (rows < fetch) {
 		larch_block_t tmp;
 		const larch_block_t *b;
-		rc = query_block(q, err);
+		int rc = query_block(q, err);
 		if (rc || q->done)
-			break;
+			return rc;
 		b = with_times(ss, q->blk, &tmp);
 		if (!b)
 			return err_set(err, LARCH_NO_MEMORY, "out of memory encoding a result");
 		size_t take = LR_MIN(b->n_rows - q->off, fetch - rows);
-		if (n + 2 > cap) {
-			size_t *o = arena_alloc(ss->arena, (cap * 2 + 8) * sizeof(size_t));
-			if (!o)
-				return err_set(err, LARCH_NO_MEMORY, "out of memory encoding a result");
-			if (n)
-				memcpy(o, offs, (n + 1) * sizeof(size_t));
-			offs = o;
-			cap = cap * 2 + 8;
-		}
-		offs[n] = blob->len;
-		rc = rpc_tsblock_encode(blob, b, q->off, take, err);
+		rc = sink(arg, b, q->off, take, err);
 		if (rc)
 			return rc;
-		n++;
-		offs[n] = blob->len;
 		q->off += take;
 		rows += take;
 	}
-	if (!buf_ok(blob))
+	return query_block(q, err);   /* know whether more rows remain */
+}
+
+/* V2: each slice one serialized TsBlock in ss->blob; offs[i]..offs[i+1]
+ * delimit block i. */
+typedef struct v2_sink {
+	session_t *ss;
+	size_t *offs, n, cap;
+} v2_sink_t;
+
+static int v2_put(void *arg, const larch_block_t *b, size_t off, size_t n, larch_error_t *err)
+{
+	v2_sink_t *v = arg;
+
+	if (v->n + 2 > v->cap) {
+		size_t cap = v->cap * 2 + 8;
+		size_t *o = arena_alloc(v->ss->arena, cap * sizeof(size_t));
+		if (!o)
+			return err_set(err, LARCH_NO_MEMORY, "out of memory encoding a result");
+		if (v->n)
+			memcpy(o, v->offs, (v->n + 1) * sizeof(size_t));
+		v->offs = o;
+		v->cap = cap;
+	}
+	v->offs[v->n] = v->ss->blob.len;
+	int rc = rpc_tsblock_encode(&v->ss->blob, b, off, n, err);
+	v->offs[++v->n] = v->ss->blob.len;
+	return rc;
+}
+
+/* Encode up to `fetch` rows as V2 TsBlocks into *bins (arena array). */
+static int batch_v2(session_t *ss, query_t *q, size_t fetch, rpc_bin_t **bins, size_t *n_bins,
+		    larch_error_t *err)
+{
+	v2_sink_t v = { ss, NULL, 0, 0 };
+	int rc;
+
+	ss->blob.len = 0;
+	rc = query_batch(ss, q, fetch, v2_put, &v, err);
+	if (rc)
+		return rc;
+	if (!buf_ok(&ss->blob))
 		return err_set(err, LARCH_NO_MEMORY, "out of memory encoding a result");
-	*bins = arena_calloc(ss->arena, n ? n : 1, sizeof(rpc_bin_t));
+	*bins = arena_calloc(ss->arena, v.n ? v.n : 1, sizeof(rpc_bin_t));
 	if (!*bins)
 		return err_set(err, LARCH_NO_MEMORY, "out of memory encoding a result");
-	for (size_t i = 0; i < n; i++)
-		(*bins)[i] = (rpc_bin_t){ blob->data + offs[i], offs[i + 1] - offs[i] };
-	*n_bins = n;
-	if (rc == LARCH_OK)
-		rc = query_block(q, err);   /* know whether more rows remain */
-	return rc;
+	for (size_t i = 0; i < v.n; i++)
+		(*bins)[i] = (rpc_bin_t){ ss->blob.data + v.offs[i], v.offs[i + 1] - v.offs[i] };
+	*n_bins = v.n;
+	return LARCH_OK;
+}
+
+static int v1_put(void *arg, const larch_block_t *b, size_t off, size_t n, larch_error_t *err)
+{
+	return rpc_qds_append(arg, b, off, n, err);
 }
 
 /* Fill the V1 data set with up to `fetch` rows. */
 static int batch_v1(session_t *ss, query_t *q, size_t fetch, rpc_qds_t *qds, larch_error_t *err)
 {
-	size_t rows = 0;
 	int rc = rpc_qds_init(qds, q->types, q->n_cols, err);
 
-	while (rc == LARCH_OK && rows < fetch) {
-		larch_block_t tmp;
-		const larch_block_t *b;
-		rc = query_block(q, err);
-		if (rc || q->done)
-			break;
-		b = with_times(ss, q->blk, &tmp);
-		if (!b)
-			return err_set(err, LARCH_NO_MEMORY, "out of memory encoding a result");
-		size_t take = LR_MIN(b->n_rows - q->off, fetch - rows);
-		rc = rpc_qds_append(qds, b, q->off, take, err);
-		q->off += take;
-		rows += take;
-	}
-	if (rc == LARCH_OK)
-		rc = query_block(q, err);
-	return rc;
+	return rc ? rc : query_batch(ss, q, fetch, v1_put, qds, err);
 }
 
 static size_t fetch_size_of(int32_t asked)

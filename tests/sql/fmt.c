@@ -57,24 +57,6 @@ void fmt_time_iso(int64_t t, larch_precision_t precision, int offset_s, char *ou
 		 width, frac, offset_s < 0 ? '-' : '+', off / 3600, off % 3600 / 60);
 }
 
-const char *fmt_type_name(tsfile_type_t t)
-{
-	switch (t) {
-	case TSFILE_BOOLEAN: return "BOOLEAN";
-	case TSFILE_INT32: return "INT32";
-	case TSFILE_INT64: return "INT64";
-	case TSFILE_FLOAT: return "FLOAT";
-	case TSFILE_DOUBLE: return "DOUBLE";
-	case TSFILE_TEXT: return "TEXT";
-	case TSFILE_VECTOR: return "VECTOR";
-	case TSFILE_TIMESTAMP: return "TIMESTAMP";
-	case TSFILE_DATE: return "DATE";
-	case TSFILE_BLOB: return "BLOB";
-	case TSFILE_STRING: return "STRING";
-	}
-	return "UNKNOWN";
-}
-
 static void put_str(buf_t *b, const char *s)
 {
 	buf_put(b, s, strlen(s));
@@ -201,7 +183,7 @@ static void rowset_shape(rowset_t *rs, larch_result_t *r, buf_t *b, arena_t *a)
 	for (size_t i = 0; i < nc; i++) {
 		if (i || has_time)
 			buf_put_u8(b, '\t');
-		put_str(b, fmt_type_name(larch_result_column_type(r, i)));
+		put_str(b, tsfile_type_name(larch_result_column_type(r, i)));
 	}
 	rs->types = take_line(b, a);
 }
@@ -221,8 +203,8 @@ static int block_check(const larch_block_t *blk, larch_result_t *r, larch_error_
 		if (blk->columns[i].type != larch_result_column_type(r, i))
 			return err_set(err, LARCH_INTERNAL_ERROR,
 				       "block column %zu is %s, result declares %s", i,
-				       fmt_type_name(blk->columns[i].type),
-				       fmt_type_name(larch_result_column_type(r, i)));
+				       tsfile_type_name(blk->columns[i].type),
+				       tsfile_type_name(larch_result_column_type(r, i)));
 		if (blk->n_rows && !blk->columns[i].values)
 			return err_set(err, LARCH_INTERNAL_ERROR, "block column %zu has no values", i);
 	}

@@ -51,7 +51,6 @@ void fmt_value(buf_t *b, const larch_column_t *c, size_t row, const fmt_opts_t *
 void fmt_time(buf_t *b, int64_t t, const fmt_opts_t *o);
 
 /* IoTDB's name of a data type ("INT32", "TEXT", ...). */
-const char *fmt_type_name(tsfile_type_t t);
 
 /* Check fmt_java_* against outputs of the Java runtime; prints mismatches,
  * returns their number. */
